@@ -1,0 +1,124 @@
+"""The API's error types and the one table that turns any of them into a status and a JSON body.
+
+Every adapter answers errors through :func:`error_response`, so a 404 or a 422 reads the same
+whichever framework served it, and no traceback ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "BadRequest",
+    "BodyNotParsable",
+    "ErrorResponse",
+    "GreetingNotFound",
+    "ItemNotFound",
+    "MethodNotAllowed",
+    "ModelNotFitted",
+    "NegativeItemId",
+    "NotFound",
+    "RequestInvalid",
+    "RouteNotFound",
+    "error_response",
+]
+
+
+class ApiError(Exception):
+    """An error a client caused; ``detail`` is what the client is told."""
+
+    detail: Any = "Bad Request"
+
+    def __init__(self, detail: Any = None) -> None:
+        if detail is not None:
+            self.detail = detail
+        super().__init__(self.detail)
+
+
+class BadRequest(ApiError):
+    pass
+
+
+class NotFound(ApiError):
+    detail = "Not Found"
+
+
+class RouteNotFound(NotFound):
+    """No route has this path."""
+
+
+class GreetingNotFound(NotFound):
+    detail = "Greeting not found"
+
+
+class ItemNotFound(NotFound):
+    detail = "Item not found"
+
+
+class NegativeItemId(BadRequest):
+    detail = "Item ID cannot be negative"
+
+
+class ModelNotFitted(BadRequest):
+    detail = "Model has not been fitted yet"
+
+
+class BodyNotParsable(BadRequest):
+    """The body claims to be JSON but is not text (FastAPI's own answer, kept for all four)."""
+
+    detail = "There was an error parsing the body"
+
+
+class MethodNotAllowed(ApiError):
+    detail = "Method Not Allowed"
+
+    def __init__(self, allowed: Sequence[str]) -> None:
+        super().__init__()
+        self.allowed = tuple(allowed)
+
+
+class RequestInvalid(ApiError):
+    """Validation failed; ``detail`` is a list of FastAPI-shaped error objects."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors)
+
+
+# The single table: error type -> status. The most specific class listed wins.
+_STATUS: dict[type[ApiError], int] = {
+    BadRequest: 400,
+    NotFound: 404,
+    MethodNotAllowed: 405,
+    RequestInvalid: 422,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorResponse:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def json_bytes(self) -> bytes:
+        return json.dumps(self.body, ensure_ascii=False, allow_nan=False).encode()
+
+
+def _status_of(exc: ApiError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return 400
+
+
+def error_response(exc: BaseException) -> ErrorResponse:
+    """Status, body and headers for any exception; anything unexpected is a bare 500."""
+    if not isinstance(exc, ApiError):
+        return ErrorResponse(500, {"detail": "Internal Server Error"})
+    headers = {}
+    if isinstance(exc, MethodNotAllowed):
+        headers["Allow"] = ", ".join(exc.allowed)
+    return ErrorResponse(_status_of(exc), {"detail": exc.detail}, headers)

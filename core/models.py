@@ -1,0 +1,145 @@
+"""The pydantic models of every request part and response body.
+
+FastAPI uses them natively; the other adapters validate with them through
+:class:`core.validation.RequestParser`. Every float a client sends must be finite
+(pydantic's ``FiniteFloat`` rejects NaN and Infinity, as literals or as strings).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, Field, FiniteFloat, field_validator, model_validator
+
+__all__ = [
+    "About",
+    "AddQuery",
+    "AddResult",
+    "Coefs",
+    "DelayQuery",
+    "FitData",
+    "Greeting",
+    "GreetingRef",
+    "Item",
+    "ItemPatch",
+    "ItemRef",
+    "Message",
+    "Page",
+    "PredictData",
+    "Prediction",
+    "StoredItem",
+    "UserPath",
+    "UserQuery",
+]
+
+Row = Annotated[list[FiniteFloat], Field(min_length=1)]
+Matrix = Annotated[list[Row], Field(min_length=1)]
+
+
+class Message(BaseModel):
+    message: str
+
+
+class About(BaseModel):
+    framework: str
+    framework_version: str
+    root_path: str
+
+
+class AddQuery(BaseModel):
+    x: int
+    y: int = 0
+
+
+class AddResult(BaseModel):
+    result: int
+
+
+class UserPath(BaseModel):
+    user_id: int
+
+
+class UserQuery(BaseModel):
+    name: str | None = None
+
+
+class DelayQuery(BaseModel):
+    delay: Annotated[float, Field(ge=0, le=10)] = 1.0
+
+
+class Greeting(BaseModel):
+    lang: str
+    text: str
+
+
+class GreetingRef(BaseModel):
+    lang: str
+
+
+class Item(BaseModel):
+    name: str
+    description: str | None = None
+    price: FiniteFloat
+    tax: FiniteFloat | None = None
+
+
+class StoredItem(Item):
+    id: int
+
+
+class ItemPatch(BaseModel):
+    """Only the fields given are changed; each is validated as in :class:`Item`.
+
+    ``name`` and ``price`` may be left out but not set to null: their defaults are never
+    validated, so an explicit null fails exactly as it would in :class:`Item`.
+    """
+
+    name: str = Field(default=None)  # type: ignore[assignment]
+    description: str | None = None
+    price: FiniteFloat = Field(default=None)  # type: ignore[assignment]
+    tax: FiniteFloat | None = None
+
+
+class ItemRef(BaseModel):
+    item_id: int
+
+
+class Page(BaseModel):
+    offset: Annotated[int, Field(ge=0)] = 0
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+
+
+def _rows_alike(rows: list[list[float]]) -> list[list[float]]:
+    width = len(rows[0])
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise ValueError(f"every row of X must have {width} values; row {i} has {len(row)}")
+    return rows
+
+
+class PredictData(BaseModel):
+    X: Matrix
+
+    _rows = field_validator("X")(_rows_alike)
+
+
+class FitData(BaseModel):
+    X: Matrix
+    y: list[FiniteFloat]
+
+    _rows = field_validator("X")(_rows_alike)
+
+    @model_validator(mode="after")
+    def _one_y_per_row(self) -> Self:
+        if len(self.y) != len(self.X):
+            raise ValueError(f"y has {len(self.y)} values but X has {len(self.X)} rows")
+        return self
+
+
+class Coefs(BaseModel):
+    intercept: float | None
+    coef: list[float] | None
+
+
+class Prediction(BaseModel):
+    y_hat: list[float]

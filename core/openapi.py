@@ -1,0 +1,162 @@
+"""The OpenAPI 3.1 document and the Swagger UI page, built from the route table.
+
+FastAPI writes its own document; the Quart, Falcon and Sanic adapters serve this one, which
+is laid out as FastAPI lays out its own (same schemas, parameters, bodies and 422 shape).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from core.routes import OPERATIONS, Operation
+
+__all__ = ["openapi_document", "swagger_ui_html"]
+
+_REF = "#/components/schemas/{model}"
+
+_VALIDATION_SCHEMAS: dict[str, Any] = {
+    "ValidationError": {
+        "title": "ValidationError",
+        "type": "object",
+        "required": ["loc", "msg", "type"],
+        "properties": {
+            "loc": {
+                "title": "Location",
+                "type": "array",
+                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+            },
+            "msg": {"title": "Message", "type": "string"},
+            "type": {"title": "Error Type", "type": "string"},
+            "input": {"title": "Input"},
+            "ctx": {"title": "Context", "type": "object"},
+        },
+    },
+    "HTTPValidationError": {
+        "title": "HTTPValidationError",
+        "type": "object",
+        "properties": {
+            "detail": {
+                "title": "Detail",
+                "type": "array",
+                "items": {"$ref": _REF.format(model="ValidationError")},
+            }
+        },
+    },
+}
+
+
+def _models() -> list[type[BaseModel]]:
+    seen: dict[str, type[BaseModel]] = {}
+    for op in OPERATIONS:
+        for model in (op.body, op.response):
+            if model is not None and op.in_schema:
+                seen[model.__name__] = model
+    return list(seen.values())
+
+
+@cache
+def _schemas() -> dict[str, Any]:
+    _, top = models_json_schema([(model, "validation") for model in _models()], ref_template=_REF)
+    return {**top.get("$defs", {}), **_VALIDATION_SCHEMAS}
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    params = []
+    for where, model in (("path", op.path_params), ("query", op.query)):
+        if model is None:
+            continue
+        schema = model.model_json_schema()
+        required = set(schema.get("required", ()))
+        for name, prop in schema["properties"].items():
+            params.append({"name": name, "in": where, "required": name in required, "schema": prop})
+    return params
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": op.summary, "operationId": op.name}
+    if params := _parameters(op):
+        out["parameters"] = params
+    if op.body is not None:
+        out["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(model=op.body.__name__)}}
+            },
+        }
+    ok: dict[str, Any] = {"description": "Successful Response"}
+    if op.response is not None:
+        schema: dict[str, Any] = {"$ref": _REF.format(model=op.response.__name__)}
+        if op.response_list:
+            schema = {"type": "array", "items": schema}
+        ok["content"] = {op.media_type: {"schema": schema}}
+    elif op.status != 204:
+        ok["content"] = {op.media_type: {"schema": {}}}
+    responses: dict[str, Any] = {str(op.status): ok}
+    for status in op.errors:
+        responses[str(status)] = {
+            "description": "Error",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    if params or op.body is not None:
+        responses["422"] = {
+            "description": "Validation Error",
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(model="HTTPValidationError")}}
+            },
+        }
+    out["responses"] = responses
+    return out
+
+
+@cache
+def _paths() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        if op.in_schema:
+            paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    return paths
+
+
+def openapi_document(root_path: str = "", title: str = "asgi-compare") -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": "0.1.0"},
+        "paths": _paths(),
+        "components": {"schemas": _schemas()},
+    }
+    if root_path:
+        doc["servers"] = [{"url": root_path}]
+    return doc
+
+
+def swagger_ui_html(openapi_url: str, title: str = "asgi-compare - Swagger UI") -> str:
+    """The page FastAPI serves at /docs, loading the spec from ``openapi_url``."""
+    cdn = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+    return f"""<!DOCTYPE html>
+<html>
+<head>
+<link type="text/css" rel="stylesheet" href="{cdn}/swagger-ui.css">
+<title>{title}</title>
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{cdn}/swagger-ui-bundle.js"></script>
+<script>
+const ui = SwaggerUIBundle({{
+    url: {json.dumps(openapi_url)},
+    dom_id: "#swagger-ui",
+    layout: "BaseLayout",
+    deepLinking: true,
+    showExtensions: true,
+    showCommonExtensions: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+}})
+</script>
+</body>
+</html>
+"""

@@ -1,0 +1,1 @@
+"""The asgi-compare API on Falcon: ``uvicorn falcon_app.app:app``."""

@@ -1,0 +1,240 @@
+"""The asgi-compare API on Falcon, written the way Falcon's docs (asgilook) write it.
+
+Resources are classes that receive their collaborators; related routes share a resource
+through suffixed responders (``on_get_item``). Handlers read raw parts of the request and let
+core's ``RequestParser`` validate them, so errors read exactly as FastAPI's. CPU work goes
+through ``falcon.util.sync_to_async``, which runs it in a thread off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar, cast
+
+import falcon
+import falcon.asgi
+from falcon.util import sync_to_async
+
+from core.asgi import ASGIApp, ContractMiddleware
+from core.errors import error_response
+from core.models import (
+    AddQuery,
+    DelayQuery,
+    FitData,
+    GreetingRef,
+    Item,
+    ItemPatch,
+    ItemRef,
+    Page,
+    PredictData,
+    UserPath,
+    UserQuery,
+)
+from core.openapi import openapi_document, swagger_ui_html
+from core.service import Service
+from core.settings import Settings
+from core.validation import RequestParser
+
+Req = falcon.asgi.Request
+Resp = falcon.asgi.Response
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def in_thread(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``falcon.util.sync_to_async``, typed: it returns what ``func`` returns."""
+    return cast(T, await sync_to_async(func, *args, **kwargs))
+
+
+async def _body(req: Req) -> bytes:
+    data: bytes = await req.stream.read()
+    return data
+
+
+class DocsResource:
+    async def on_get(self, req: Req, resp: Resp) -> None:
+        raise falcon.HTTPTemporaryRedirect("/docs")
+
+    async def on_get_docs(self, req: Req, resp: Resp) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = swagger_ui_html(f"{req.root_path}/openapi.json")
+
+    async def on_get_openapi(self, req: Req, resp: Resp) -> None:
+        resp.media = openapi_document(req.root_path)
+
+
+class DemoResource:
+    async def on_get_hello(self, req: Req, resp: Resp) -> None:
+        resp.media = {"message": "Hello World"}
+
+    async def on_get_about(self, req: Req, resp: Resp) -> None:
+        resp.media = {
+            "framework": "falcon",
+            "framework_version": falcon.__version__,
+            "root_path": req.root_path,
+        }
+
+    async def on_get_add(self, req: Req, resp: Resp) -> None:
+        parser = RequestParser()
+        q = parser.query(AddQuery, req.query_string)
+        parser.check()
+        resp.media = {"result": q.x + q.y}
+
+    async def on_get_user(self, req: Req, resp: Resp, user_id: str) -> None:
+        parser = RequestParser()
+        path = parser.path(UserPath, {"user_id": user_id})
+        q = parser.query(UserQuery, req.query_string)
+        parser.check()
+        res: dict[str, Any] = {"user_id": path.user_id}
+        if q.name is not None:
+            res["name"] = q.name
+        resp.media = res
+
+    async def on_get_async(self, req: Req, resp: Resp) -> None:
+        parser = RequestParser()
+        q = parser.query(DelayQuery, req.query_string)
+        parser.check()
+        await asyncio.sleep(q.delay)
+        resp.media = {"message": "This is an asynchronous route"}
+
+
+class GreetingsResource:
+    def __init__(self, service: Service) -> None:
+        self.greetings = service.greetings
+
+    async def on_get(self, req: Req, resp: Resp) -> None:
+        resp.media = [g.model_dump() for g in self.greetings.all()]
+
+    async def on_get_lang(self, req: Req, resp: Resp, lang: str) -> None:
+        parser = RequestParser()
+        ref = parser.path(GreetingRef, {"lang": lang})
+        parser.check()
+        resp.media = self.greetings.get(ref.lang).model_dump()
+
+
+class ItemsResource:
+    def __init__(self, service: Service) -> None:
+        self.items = service.items
+
+    async def on_get(self, req: Req, resp: Resp) -> None:
+        parser = RequestParser()
+        page = parser.query(Page, req.query_string)
+        parser.check()
+        resp.media = [i.model_dump() for i in self.items.page(page.offset, page.limit)]
+
+    async def on_post(self, req: Req, resp: Resp) -> None:
+        parser = RequestParser()
+        item = parser.body(Item, await _body(req), req.content_type)
+        parser.check()
+        stored = self.items.add(item)
+        resp.status = falcon.HTTP_201
+        resp.location = f"/items/{stored.id}"
+        resp.media = stored.model_dump()
+
+    async def on_get_item(self, req: Req, resp: Resp, item_id: str) -> None:
+        parser = RequestParser()
+        ref = parser.path(ItemRef, {"item_id": item_id})
+        parser.check()
+        resp.media = self.items.get(ref.item_id).model_dump()
+
+    async def on_put_item(self, req: Req, resp: Resp, item_id: str) -> None:
+        parser = RequestParser()
+        ref = parser.path(ItemRef, {"item_id": item_id})
+        item = parser.body(Item, await _body(req), req.content_type)
+        parser.check()
+        resp.media = self.items.replace(ref.item_id, item).model_dump()
+
+    async def on_patch_item(self, req: Req, resp: Resp, item_id: str) -> None:
+        parser = RequestParser()
+        ref = parser.path(ItemRef, {"item_id": item_id})
+        patch = parser.body(ItemPatch, await _body(req), req.content_type)
+        parser.check()
+        changes = patch.model_dump(exclude_unset=True)
+        resp.media = self.items.update(ref.item_id, changes).model_dump()
+
+    async def on_delete_item(self, req: Req, resp: Resp, item_id: str) -> None:
+        parser = RequestParser()
+        ref = parser.path(ItemRef, {"item_id": item_id})
+        parser.check()
+        self.items.delete(ref.item_id)
+        resp.status = falcon.HTTP_204
+
+
+class ModelResource:
+    def __init__(self, service: Service) -> None:
+        self.model = service.model
+
+    async def on_post_fit(self, req: Req, resp: Resp) -> None:
+        parser = RequestParser()
+        data = parser.body(FitData, await _body(req), req.content_type)
+        parser.check()
+        coefs = await in_thread(self.model.fit, data)
+        resp.media = coefs.model_dump()
+
+    async def on_post_predict(self, req: Req, resp: Resp) -> None:
+        parser = RequestParser()
+        data = parser.body(PredictData, await _body(req), req.content_type)
+        parser.check()
+        prediction = await in_thread(self.model.predict, data)
+        resp.media = prediction.model_dump()
+
+    async def on_get_coefs(self, req: Req, resp: Resp) -> None:
+        resp.media = self.model.coefs().model_dump()
+
+    async def on_get_plot(self, req: Req, resp: Resp) -> None:
+        png = await in_thread(self.model.plot_png)
+        resp.content_type = falcon.MEDIA_PNG
+        resp.data = png
+
+    async def on_get_reset(self, req: Req, resp: Resp) -> None:
+        self.model.reset()
+        resp.media = {}
+
+    on_post_reset = on_get_reset
+
+
+async def _handle_error(req: Req, resp: Resp, exc: Exception, params: dict[str, Any]) -> None:
+    resp.content_type = falcon.MEDIA_JSON  # a responder may have set another before it failed
+    if isinstance(exc, falcon.HTTPError):  # raised by Falcon itself
+        resp.status = exc.status
+        resp.media = {"detail": exc.title}
+        return
+    answer = error_response(exc)
+    resp.status = answer.status
+    resp.media = answer.body
+    for name, value in answer.headers.items():
+        resp.set_header(name, value)
+
+
+def create_app(settings: Settings | None = None, service: Service | None = None) -> ASGIApp:
+    service = Service.create(settings) if service is None else service
+    app = falcon.asgi.App()
+    docs, demo = DocsResource(), DemoResource()
+    app.add_route("/", docs)
+    app.add_route("/docs", docs, suffix="docs")
+    app.add_route("/openapi.json", docs, suffix="openapi")
+    app.add_route("/hello", demo, suffix="hello")
+    app.add_route("/about", demo, suffix="about")
+    app.add_route("/add", demo, suffix="add")
+    app.add_route("/user/{user_id}", demo, suffix="user")
+    app.add_route("/async-route", demo, suffix="async")
+    greetings = GreetingsResource(service)
+    app.add_route("/greetings", greetings)
+    app.add_route("/greetings/{lang}", greetings, suffix="lang")
+    items = ItemsResource(service)
+    app.add_route("/items", items)
+    app.add_route("/items/{item_id}", items, suffix="item")
+    model = ModelResource(service)
+    for name in ("fit", "predict", "coefs", "plot", "reset"):
+        app.add_route(f"/{name}", model, suffix=name)
+    app.add_error_handler(Exception, _handle_error)
+    # Falcon routes on the path as the server sent it, so it gets the path without the prefix.
+    return ContractMiddleware(
+        cast(ASGIApp, app),  # Falcon types its scope as dict, core as MutableMapping
+        root_path=service.settings.root_path,
+        path_includes_root=False,
+    )
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""The asgi-compare API on FastAPI: ``uvicorn fastapi_app.app:app``."""

@@ -1,0 +1,183 @@
+"""The asgi-compare API on FastAPI, written the way FastAPI's tutorial writes it.
+
+Query and path parameters are core's pydantic models (FastAPI's "query parameter models"),
+bodies are core's models, and CPU-bound handlers are plain ``def``: FastAPI runs those in its
+threadpool, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import fastapi
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from core.asgi import ContractMiddleware
+from core.errors import ApiError, error_response
+from core.models import (
+    About,
+    AddResult,
+    Coefs,
+    DelayQuery,
+    FitData,
+    Greeting,
+    Item,
+    ItemPatch,
+    Message,
+    Page,
+    PredictData,
+    Prediction,
+    StoredItem,
+)
+from core.service import Service
+from core.settings import Settings
+from core.validation import encode_errors
+
+router = APIRouter()
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+@router.get("/", include_in_schema=False)
+async def root() -> RedirectResponse:
+    return RedirectResponse("/docs")
+
+
+@router.get("/hello")
+async def hello() -> Message:
+    return Message(message="Hello World")
+
+
+@router.get("/about")
+async def about(request: Request) -> About:
+    return About(
+        framework="fastapi",
+        framework_version=fastapi.__version__,
+        root_path=request.scope.get("root_path", ""),
+    )
+
+
+@router.get("/add")
+async def add(x: int, y: int = 0) -> AddResult:
+    return AddResult(result=x + y)
+
+
+@router.get("/user/{user_id}", response_model_exclude_none=True)
+async def user(user_id: int, name: str | None = None) -> dict[str, int | str]:
+    res: dict[str, int | str] = {"user_id": user_id}
+    if name is not None:
+        res["name"] = name
+    return res
+
+
+@router.get("/async-route")
+async def async_route(q: Annotated[DelayQuery, Query()]) -> Message:
+    await asyncio.sleep(q.delay)
+    return Message(message="This is an asynchronous route")
+
+
+@router.get("/greetings")
+async def greetings(service: ServiceDep) -> list[Greeting]:
+    return service.greetings.all()
+
+
+@router.get("/greetings/{lang}")
+async def greeting(lang: str, service: ServiceDep) -> Greeting:
+    return service.greetings.get(lang)
+
+
+@router.get("/items")
+async def list_items(page: Annotated[Page, Query()], service: ServiceDep) -> list[StoredItem]:
+    return service.items.page(page.offset, page.limit)
+
+
+@router.post("/items", status_code=201)
+async def create_item(item: Item, response: Response, service: ServiceDep) -> StoredItem:
+    stored = service.items.add(item)
+    response.headers["Location"] = f"/items/{stored.id}"
+    return stored
+
+
+ItemId = Annotated[int, Path()]
+
+
+@router.get("/items/{item_id}")
+async def get_item(item_id: ItemId, service: ServiceDep) -> StoredItem:
+    return service.items.get(item_id)
+
+
+@router.put("/items/{item_id}")
+async def replace_item(item_id: ItemId, item: Item, service: ServiceDep) -> StoredItem:
+    return service.items.replace(item_id, item)
+
+
+@router.patch("/items/{item_id}")
+async def update_item(item_id: ItemId, patch: ItemPatch, service: ServiceDep) -> StoredItem:
+    return service.items.update(item_id, patch.model_dump(exclude_unset=True))
+
+
+@router.delete("/items/{item_id}", status_code=204)
+async def delete_item(item_id: ItemId, service: ServiceDep) -> Response:
+    service.items.delete(item_id)
+    return Response(status_code=204)
+
+
+@router.post("/fit")
+def fit(data: FitData, service: ServiceDep) -> Coefs:
+    return service.model.fit(data)
+
+
+@router.post("/predict")
+def predict(data: PredictData, service: ServiceDep) -> Prediction:
+    return service.model.predict(data)
+
+
+@router.get("/coefs")
+async def coefs(service: ServiceDep) -> Coefs:
+    return service.model.coefs()
+
+
+@router.get("/plot", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+def plot(service: ServiceDep) -> Response:
+    return Response(service.model.plot_png(), media_type="image/png")
+
+
+@router.get("/reset")
+@router.post("/reset")
+async def reset(service: ServiceDep) -> dict[str, str]:
+    service.model.reset()
+    return {}
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    answer = error_response(exc)
+    return JSONResponse(answer.body, answer.status, headers=answer.headers)
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # FastAPI's own handler answers 500 when an echoed input is NaN; core encodes it safely.
+    return JSONResponse({"detail": encode_errors(exc.errors())}, status_code=422)
+
+
+def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
+    service = Service.create(settings) if service is None else service
+    app = FastAPI(title="asgi-compare", version="0.1.0")
+    app.state.service = service
+    app.include_router(router)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_middleware(ContractMiddleware, root_path=service.settings.root_path)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""The asgi-compare API on Quart: ``uvicorn quart_app.app:app``."""

@@ -1,0 +1,1 @@
+"""The asgi-compare API on Sanic: ``uvicorn sanic_app.app:app``."""

@@ -1,0 +1,262 @@
+"""The asgi-compare API on Sanic, written the way Sanic's docs write it.
+
+A blueprint holds the routes; each app keeps its own core ``Service`` on ``app.ctx``. Handlers
+read raw parts of the request and let core's ``RequestParser`` validate them, so errors read
+exactly as FastAPI's. CPU work goes through ``asyncio.to_thread``, off the event loop.
+Routes with path parameters say ``unquote=True``: Sanic otherwise hands them over still
+percent-encoded ("x%20y" where the others see "x y").
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+
+import sanic
+from sanic import Blueprint, Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse, empty, html, json, raw, redirect
+
+from core.asgi import ASGIApp, ContractMiddleware, Receive, Scope, Send
+from core.errors import error_response
+from core.models import (
+    AddQuery,
+    DelayQuery,
+    FitData,
+    GreetingRef,
+    Item,
+    ItemPatch,
+    ItemRef,
+    Page,
+    PredictData,
+    UserPath,
+    UserQuery,
+)
+from core.openapi import openapi_document, swagger_ui_html
+from core.service import Service
+from core.settings import Settings
+from core.validation import RequestParser
+
+bp = Blueprint("api")
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.ctx.service
+    return service
+
+
+def _root_path(request: Request) -> str:
+    root: str = request.scope.get("root_path", "") if request.app.asgi else ""
+    return root or _service(request).settings.root_path
+
+
+@bp.get("/")
+async def root(request: Request) -> HTTPResponse:
+    return redirect("/docs", status=307)
+
+
+@bp.get("/docs")
+async def docs(request: Request) -> HTTPResponse:
+    return html(swagger_ui_html(f"{_root_path(request)}/openapi.json"))
+
+
+@bp.get("/openapi.json")
+async def openapi(request: Request) -> HTTPResponse:
+    return json(openapi_document(_root_path(request)))
+
+
+@bp.get("/hello")
+async def hello(request: Request) -> HTTPResponse:
+    return json({"message": "Hello World"})
+
+
+@bp.get("/about")
+async def about(request: Request) -> HTTPResponse:
+    return json(
+        {
+            "framework": "sanic",
+            "framework_version": sanic.__version__,
+            "root_path": _root_path(request),
+        }
+    )
+
+
+@bp.get("/add")
+async def add(request: Request) -> HTTPResponse:
+    parser = RequestParser()
+    q = parser.query(AddQuery, request.query_string)
+    parser.check()
+    return json({"result": q.x + q.y})
+
+
+@bp.get("/user/<user_id>", unquote=True)
+async def user(request: Request, user_id: str) -> HTTPResponse:
+    parser = RequestParser()
+    path = parser.path(UserPath, {"user_id": user_id})
+    q = parser.query(UserQuery, request.query_string)
+    parser.check()
+    res: dict[str, Any] = {"user_id": path.user_id}
+    if q.name is not None:
+        res["name"] = q.name
+    return json(res)
+
+
+@bp.get("/async-route")
+async def async_route(request: Request) -> HTTPResponse:
+    parser = RequestParser()
+    q = parser.query(DelayQuery, request.query_string)
+    parser.check()
+    await asyncio.sleep(q.delay)
+    return json({"message": "This is an asynchronous route"})
+
+
+@bp.get("/greetings")
+async def greetings(request: Request) -> HTTPResponse:
+    return json([g.model_dump() for g in _service(request).greetings.all()])
+
+
+@bp.get("/greetings/<lang>", unquote=True)
+async def greeting(request: Request, lang: str) -> HTTPResponse:
+    parser = RequestParser()
+    ref = parser.path(GreetingRef, {"lang": lang})
+    parser.check()
+    return json(_service(request).greetings.get(ref.lang).model_dump())
+
+
+@bp.get("/items")
+async def list_items(request: Request) -> HTTPResponse:
+    parser = RequestParser()
+    page = parser.query(Page, request.query_string)
+    parser.check()
+    return json([i.model_dump() for i in _service(request).items.page(page.offset, page.limit)])
+
+
+@bp.post("/items")
+async def create_item(request: Request) -> HTTPResponse:
+    parser = RequestParser()
+    item = parser.body(Item, request.body, request.headers.get("content-type"))
+    parser.check()
+    stored = _service(request).items.add(item)
+    return json(stored.model_dump(), status=201, headers={"Location": f"/items/{stored.id}"})
+
+
+@bp.get("/items/<item_id>", unquote=True)
+async def get_item(request: Request, item_id: str) -> HTTPResponse:
+    parser = RequestParser()
+    ref = parser.path(ItemRef, {"item_id": item_id})
+    parser.check()
+    return json(_service(request).items.get(ref.item_id).model_dump())
+
+
+@bp.put("/items/<item_id>", unquote=True)
+async def replace_item(request: Request, item_id: str) -> HTTPResponse:
+    parser = RequestParser()
+    ref = parser.path(ItemRef, {"item_id": item_id})
+    item = parser.body(Item, request.body, request.headers.get("content-type"))
+    parser.check()
+    return json(_service(request).items.replace(ref.item_id, item).model_dump())
+
+
+@bp.patch("/items/<item_id>", unquote=True)
+async def update_item(request: Request, item_id: str) -> HTTPResponse:
+    parser = RequestParser()
+    ref = parser.path(ItemRef, {"item_id": item_id})
+    patch = parser.body(ItemPatch, request.body, request.headers.get("content-type"))
+    parser.check()
+    changes = patch.model_dump(exclude_unset=True)
+    return json(_service(request).items.update(ref.item_id, changes).model_dump())
+
+
+@bp.delete("/items/<item_id>", unquote=True)
+async def delete_item(request: Request, item_id: str) -> HTTPResponse:
+    parser = RequestParser()
+    ref = parser.path(ItemRef, {"item_id": item_id})
+    parser.check()
+    _service(request).items.delete(ref.item_id)
+    return empty()
+
+
+@bp.post("/fit")
+async def fit(request: Request) -> HTTPResponse:
+    parser = RequestParser()
+    data = parser.body(FitData, request.body, request.headers.get("content-type"))
+    parser.check()
+    coefs = await asyncio.to_thread(_service(request).model.fit, data)
+    return json(coefs.model_dump())
+
+
+@bp.post("/predict")
+async def predict(request: Request) -> HTTPResponse:
+    parser = RequestParser()
+    data = parser.body(PredictData, request.body, request.headers.get("content-type"))
+    parser.check()
+    prediction = await asyncio.to_thread(_service(request).model.predict, data)
+    return json(prediction.model_dump())
+
+
+@bp.get("/coefs")
+async def coefs(request: Request) -> HTTPResponse:
+    return json(_service(request).model.coefs().model_dump())
+
+
+@bp.get("/plot")
+async def plot(request: Request) -> HTTPResponse:
+    png = await asyncio.to_thread(_service(request).model.plot_png)
+    return raw(png, content_type="image/png")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+async def reset(request: Request) -> HTTPResponse:
+    _service(request).model.reset()
+    return json({})
+
+
+@bp.exception(Exception)
+async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
+    if isinstance(exc, SanicException):  # raised by Sanic itself, e.g. a body over its limit
+        return json({"detail": str(exc.message)}, status=exc.status_code)
+    answer = error_response(exc)
+    return json(answer.body, status=answer.status, headers=answer.headers)
+
+
+class ContractSanic(Sanic):  # type: ignore[type-arg]
+    """Sanic with core's ASGI middleware in front of its ASGI entrypoint.
+
+    Sanic takes no ASGI middleware of its own: ``app.__call__`` is where an ASGI server enters.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.ctx.contract(scope, receive, send)
+
+
+def _unused_name(base: str) -> str:
+    """Sanic refuses two apps of one name in a process; the first app keeps ``base``."""
+    name, n = base, 0
+    while True:
+        try:
+            Sanic.get_app(name)
+        except SanicException:
+            return name
+        n += 1
+        name = f"{base}_{n}"
+
+
+def create_app(settings: Settings | None = None, service: Service | None = None) -> ContractSanic:
+    service = Service.create(settings) if service is None else service
+    app = ContractSanic(_unused_name("asgi_compare"))
+    app.config.AUTO_EXTEND = False  # sanic-ext, when installed, would add its own /docs
+    # TouchUp rewrites Sanic's HTTP class in place at each app's start-up; a second app in the
+    # same process then fails to start (KeyError: 'http1_request_header').
+    app.config.TOUCHUP = False
+    app.ctx.service = service
+    inner: ASGIApp = partial(Sanic.__call__, app)
+    # Sanic routes on the path as the server sent it, so it gets the path without the prefix.
+    app.ctx.contract = ContractMiddleware(
+        inner, root_path=service.settings.root_path, path_includes_root=False
+    )
+    app.blueprint(bp)
+    return app
+
+
+app = create_app()
