@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
-from conformance_tests.plugin import MOUNTS, Mount, open_api
+from conformance_tests.plugin import as_served, load_app
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.in_process]
+
+
+@asynccontextmanager
+async def client_of(
+    framework: str, base_url: str = "http://testserver"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A fresh app built now (so it reads the environment now), with no root_path in its scope."""
+    async with LifespanManager(as_served(load_app(framework))) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
 
 
 async def test_greetings_file_replaces_the_shipped_greetings(
@@ -19,11 +33,10 @@ async def test_greetings_file_replaces_the_shipped_greetings(
     path = tmp_path / "greetings.json"
     path.write_text(json.dumps({"fr": "Bonjour", "de": "Hallo"}), encoding="utf-8")
     monkeypatch.setenv("GREETINGS_FILE", str(path))
-    async with AsyncExitStack() as stack:
-        api = await open_api(stack, framework, MOUNTS[0])
-        r = await api.client.get("/greetings")
+    async with client_of(framework) as client:
+        r = await client.get("/greetings")
         assert r.json() == [{"lang": "de", "text": "Hallo"}, {"lang": "fr", "text": "Bonjour"}]
-        assert (await api.client.get("/greetings/en")).status_code == 404
+        assert (await client.get("/greetings/en")).status_code == 404
 
 
 @pytest.mark.parametrize("path_has_root", [True, False], ids=["prefix-in-path", "prefix-stripped"])
@@ -33,14 +46,53 @@ async def test_root_path_setting_serves_under_a_prefix_the_server_does_not_send(
     # Sanic's own server has no root-path option, and uvicorn's would repeat the prefix when
     # a proxy keeps it: the app is told the prefix instead, and the scope's root_path is "".
     monkeypatch.setenv("ASGI_COMPARE_ROOT_PATH", "/px/")
-    base = Mount("setting", "", True)
-    async with AsyncExitStack() as stack:
-        api = await open_api(stack, framework, base)
-        prefix = "/px" if path_has_root else ""
-        r = await api.client.get(f"{prefix}/")
+    base = "http://testserver" + ("/px" if path_has_root else "")
+    async with client_of(framework, base) as client:
+        r = await client.get("/")
         assert (r.status_code, r.headers["location"]) == (307, "/px/docs")
-        assert (await api.client.get(f"{prefix}/about")).json()["root_path"] == "/px"
-        r = await api.client.post(f"{prefix}/items", json={"name": "n", "price": 1})
+        assert (await client.get("/about")).json()["root_path"] == "/px"
+        r = await client.post("/items", json={"name": "n", "price": 1})
         assert r.headers["location"] == "/px/items/0"
-        doc = (await api.client.get(f"{prefix}/openapi.json")).json()
+        doc = (await client.get("/openapi.json")).json()
         assert doc["servers"] == [{"url": "/px"}]
+
+
+FORWARDED = {
+    "X-Forwarded-Prefix": "/ext/",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "api.example.org",
+    "X-Forwarded-For": "203.0.113.7",
+}
+
+
+@pytest.mark.parametrize(
+    ("peer", "allow", "honoured"),
+    [
+        ("127.0.0.1", None, True),  # the default: trust the local proxy
+        ("203.0.113.9", None, False),  # anyone else is ignored
+        ("10.1.2.3", "10.0.0.0/8", True),  # a trusted network
+        ("10.1.2.3", "*", True),
+    ],
+    ids=["local-proxy", "stranger", "trusted-network", "trust-all"],
+)
+async def test_forwarded_headers_are_honoured_only_from_trusted_proxies(
+    framework: str, peer: str, allow: str | None, honoured: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if allow is not None:
+        monkeypatch.setenv("ASGI_COMPARE_FORWARDED_ALLOW_IPS", allow)
+    async with LifespanManager(as_served(load_app(framework))) as manager:
+        transport = httpx.ASGITransport(app=manager.app, client=(peer, 40000))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=FORWARDED
+        ) as client:
+            r = await client.get("/")
+            assert r.headers["location"] == ("/ext/docs" if honoured else "/docs")
+            assert (await client.get("/about")).json()["root_path"] == ("/ext" if honoured else "")
+
+
+async def test_an_unsafe_forwarded_prefix_is_ignored(framework: str) -> None:
+    async with LifespanManager(as_served(load_app(framework))) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            r = await client.get("/", headers={"X-Forwarded-Prefix": "/a b/<script>"})
+            assert r.headers["location"] == "/docs"

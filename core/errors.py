@@ -24,6 +24,7 @@ __all__ = [
     "NotFound",
     "RequestInvalid",
     "RouteNotFound",
+    "TrailingSlash",
     "error_response",
 ]
 
@@ -73,6 +74,20 @@ class BodyNotParsable(BadRequest):
     detail = "There was an error parsing the body"
 
 
+class TrailingSlash(ApiError):
+    """A known path asked for with a trailing slash: 307 to it without, query kept.
+
+    ``location`` is relative to the app, like every Location a handler writes; the contract adds
+    the prefix to all of them in one place.
+    """
+
+    detail = "Temporary Redirect"
+
+    def __init__(self, location: str) -> None:
+        super().__init__()
+        self.location = location
+
+
 class MethodNotAllowed(ApiError):
     detail = "Method Not Allowed"
 
@@ -90,6 +105,7 @@ class RequestInvalid(ApiError):
 
 # The single table: error type -> status. The most specific class listed wins.
 _STATUS: dict[type[ApiError], int] = {
+    TrailingSlash: 307,
     BadRequest: 400,
     NotFound: 404,
     MethodNotAllowed: 405,
@@ -121,4 +137,6 @@ def error_response(exc: BaseException) -> ErrorResponse:
     headers = {}
     if isinstance(exc, MethodNotAllowed):
         headers["Allow"] = ", ".join(exc.allowed)
+    elif isinstance(exc, TrailingSlash):
+        headers["Location"] = exc.location
     return ErrorResponse(_status_of(exc), {"detail": exc.detail}, headers)

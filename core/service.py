@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from core.greetings import Greetings
@@ -28,3 +29,20 @@ class Service:
             greetings=Greetings.from_file(settings.greetings_file),
             items=MemoryItemStore() if items is None else items,
         )
+
+    def warm_up(self) -> threading.Thread:
+        """Import NumPy, scikit-learn and matplotlib in the background.
+
+        Called from each adapter's start-up hook: the app starts without them (fast cold start)
+        and the first /fit or /plot does not wait for them (about 3 s on a small machine).
+        """
+        thread = threading.Thread(target=_import_scientific_stack, name="warm-up", daemon=True)
+        thread.start()
+        return thread
+
+
+def _import_scientific_stack() -> None:
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure  # noqa: F401
+    import numpy  # noqa: F401
+    import sklearn.linear_model  # noqa: F401

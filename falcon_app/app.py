@@ -9,7 +9,7 @@ through ``falcon.util.sync_to_async``, which runs it in a thread off the event l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar, cast
 
 import falcon
@@ -194,6 +194,16 @@ class ModelResource:
     on_post_reset = on_get_reset
 
 
+class WarmUp:
+    """Falcon's start-up hook is a middleware method, run on the ASGI lifespan startup event."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    async def process_startup(self, scope: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+        self.service.warm_up()
+
+
 async def _handle_error(req: Req, resp: Resp, exc: Exception, params: dict[str, Any]) -> None:
     resp.content_type = falcon.MEDIA_JSON  # a responder may have set another before it failed
     if isinstance(exc, falcon.HTTPError):  # raised by Falcon itself
@@ -209,7 +219,7 @@ async def _handle_error(req: Req, resp: Resp, exc: Exception, params: dict[str, 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> ASGIApp:
     service = Service.create(settings) if service is None else service
-    app = falcon.asgi.App()
+    app = falcon.asgi.App(middleware=[WarmUp(service)])
     docs, demo = DocsResource(), DemoResource()
     app.add_route("/", docs)
     app.add_route("/docs", docs, suffix="docs")
@@ -232,7 +242,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     # Falcon routes on the path as the server sent it, so it gets the path without the prefix.
     return ContractMiddleware(
         cast(ASGIApp, app),  # Falcon types its scope as dict, core as MutableMapping
-        root_path=service.settings.root_path,
+        service.settings,
         path_includes_root=False,
     )
 

@@ -8,6 +8,8 @@ threadpool, off the event loop.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import fastapi
@@ -169,14 +171,20 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": encode_errors(exc.errors())}, status_code=422)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.service.warm_up()
+    yield
+
+
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
     service = Service.create(settings) if service is None else service
-    app = FastAPI(title="asgi-compare", version="0.1.0")
+    app = FastAPI(title="asgi-compare", version="0.1.0", lifespan=lifespan)
     app.state.service = service
     app.include_router(router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _invalid)
-    app.add_middleware(ContractMiddleware, root_path=service.settings.root_path)
+    app.add_middleware(ContractMiddleware, settings=service.settings)
     return app
 
 

@@ -210,6 +210,11 @@ async def reset() -> dict[str, Any]:
     return {}
 
 
+@bp.before_app_serving
+async def warm_up() -> None:
+    _service().warm_up()
+
+
 @bp.app_errorhandler(Exception)
 async def handle_error(exc: Exception) -> tuple[dict[str, Any], int, dict[str, str]]:
     if isinstance(exc, HTTPException):  # raised by Quart itself, e.g. a body over its limit
@@ -228,7 +233,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         Any,
         ContractMiddleware(
             cast(ASGIApp, app.asgi_app),
-            root_path=service.settings.root_path,
+            service.settings,
             path_includes_root=True,
         ),
     )

@@ -5,6 +5,11 @@ read raw parts of the request and let core's ``RequestParser`` validate them, so
 exactly as FastAPI's. CPU work goes through ``asyncio.to_thread``, off the event loop.
 Routes with path parameters say ``unquote=True``: Sanic otherwise hands them over still
 percent-encoded ("x%20y" where the others see "x y").
+
+Served over ASGI, core's ``ContractMiddleware`` sits in front of Sanic's ASGI entrypoint.
+Sanic's own server runs no ASGI middleware, so there the same ``core.asgi.Contract`` is applied
+through Sanic's hooks: the ``http.routing.before`` signal (before Sanic routes) and a response
+middleware for ``Location``.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from functools import partial
 from typing import Any
 
 import sanic
+from httptools import parse_url
 from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, empty, html, json, raw, redirect
 
-from core.asgi import ASGIApp, ContractMiddleware, Receive, Scope, Send
+from core.asgi import ASGIApp, Contract, ContractMiddleware, Receive, Scope, Send
 from core.errors import error_response
 from core.models import (
     AddQuery,
@@ -47,8 +53,43 @@ def _service(request: Request) -> Service:
 
 
 def _root_path(request: Request) -> str:
-    root: str = request.scope.get("root_path", "") if request.app.asgi else ""
-    return root or _service(request).settings.root_path
+    root: str = request.ctx.root
+    return root
+
+
+async def apply_contract(request: Request) -> None:
+    """Before Sanic routes: the prefix, and the contract's 404/405/307/HEAD answers."""
+    if request.app.asgi:  # ContractMiddleware has done all this already
+        request.ctx.root = request.scope.get("root_path", "")
+        return
+    contract: Contract = request.app.ctx.contract.contract
+    raw_path: bytes = request._parsed_url.path
+    r = contract.resolve(
+        request.method,
+        raw_path.decode("latin-1"),
+        request.query_string.encode("latin-1"),
+        "",
+        ((k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()),
+        request.ip,
+    )
+    request.ctx.root = r.root
+    if r.answer is not None:
+        raise r.answer
+    # Sanic's HTTP layer decided at parse time that a HEAD answer has no body; route it as GET.
+    request.method = r.method
+    if r.route_path.encode("latin-1") != raw_path:
+        # Sanic routes on request.path, read from the parsed URL, and has no root-path setting.
+        query = request._parsed_url.query
+        url = r.route_path.encode("latin-1") + (b"?" + query if query else b"")
+        request._parsed_url = parse_url(url)
+
+
+async def prefix_location(request: Request, response: HTTPResponse) -> None:
+    location = response.headers.get("location")
+    if location and not request.app.asgi and hasattr(request.ctx, "root"):
+        response.headers["location"] = request.app.ctx.contract.contract.location(
+            location, request.ctx.root
+        )
 
 
 @bp.get("/")
@@ -212,11 +253,15 @@ async def reset(request: Request) -> HTTPResponse:
     return json({})
 
 
-@bp.exception(Exception)
+@bp.before_server_start
+async def warm_up(app: Sanic) -> None:  # type: ignore[type-arg]
+    app.ctx.service.warm_up()
+
+
 async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
     if isinstance(exc, SanicException):  # raised by Sanic itself, e.g. a body over its limit
         return json({"detail": str(exc.message)}, status=exc.status_code)
-    answer = error_response(exc)
+    answer = error_response(exc)  # TrailingSlash included: a 307 with its Location
     return json(answer.body, status=answer.status, headers=answer.headers)
 
 
@@ -252,10 +297,14 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.ctx.service = service
     inner: ASGIApp = partial(Sanic.__call__, app)
     # Sanic routes on the path as the server sent it, so it gets the path without the prefix.
-    app.ctx.contract = ContractMiddleware(
-        inner, root_path=service.settings.root_path, path_includes_root=False
-    )
+    app.ctx.contract = ContractMiddleware(inner, service.settings, path_includes_root=False)
     app.blueprint(bp)
+    # The contract's hooks go on the app, not the blueprint: Sanic gives a blueprint's error
+    # handlers and middleware only the requests routed to it, and the contract's 404, 405 and
+    # 307 are answered before routing.
+    app.signal("http.routing.before")(apply_contract)
+    app.on_response(prefix_location)
+    app.error_handler.add(Exception, handle_error)
     return app
 
 

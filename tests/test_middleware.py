@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from core.asgi import ContractMiddleware, Message, Receive, Scope, Send
+from core.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -67,11 +68,11 @@ async def test_the_framework_gets_the_path_form_it_routes_on(path: str, includes
 
 
 async def test_location_gets_the_prefix_and_head_loses_the_body() -> None:
-    app = ContractMiddleware(Recorder(location=b"/items/3"), root_path="/px")
+    app = ContractMiddleware(Recorder(location=b"/items/3"), Settings(root_path="/px"))
     start, body = await call(app, "HEAD", "/hello")
     assert dict(start["headers"])[b"location"] == b"/px/items/3"
     assert body["body"] == b""
-    absolute = ContractMiddleware(Recorder(location=b"http://h/x"), root_path="/px")
+    absolute = ContractMiddleware(Recorder(location=b"http://h/x"), Settings(root_path="/px"))
     start, _ = await call(absolute, "GET", "/hello")
     assert dict(start["headers"])[b"location"] == b"http://h/x"
 
@@ -92,5 +93,5 @@ async def test_lifespan_passes_through_untouched() -> None:
     async def send(message: Message) -> None:
         pass
 
-    await ContractMiddleware(inner, root_path="/px")(scope, receive, send)
+    await ContractMiddleware(inner, Settings(root_path="/px"))(scope, receive, send)
     assert inner.scopes == [{"type": "lifespan"}]
