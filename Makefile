@@ -1,11 +1,14 @@
 # The two set-up commands of the README: `make run` (the main job) and `make test` (all tests).
 # Each creates .venv and installs the project on first use; only python3 and make are needed.
+# System packages the tests need (nginx) come from Debian's packages when missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The whole real-server matrix: 4 frameworks x 4 servers where they apply x 4 proxy modes.
+MATRIX := --server all --proxy all
 
-.PHONY: install run test lint types pytest serve clean
+.PHONY: install system-packages run test lint types pytest conformance proxy-report serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +18,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+system-packages:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "installing nginx from Debian's packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends nginx >/dev/null; }
+
 ## The main job: the conformance suite over all four adapters, with a per-framework summary.
 run: install
 	$(BIN)/asgi-compare conformance
 
-## Everything: format and lint (ruff), types (mypy, strict), then every test.
+## Everything: format and lint (ruff), types (mypy, strict), then every test, the whole
+## real-server matrix behind a real nginx included.
 test: lint types pytest
 
 lint: install
@@ -29,8 +39,16 @@ lint: install
 types: install
 	$(BIN)/mypy
 
-pytest: install
-	$(BIN)/pytest
+pytest: install system-packages
+	$(BIN)/pytest $(MATRIX)
+
+## The suite over real servers behind nginx only: make conformance MATRIX="--server uvicorn --proxy strip"
+conformance: install system-packages
+	$(BIN)/asgi-compare conformance $(MATRIX)
+
+## Regenerate docs/proxy-report.{md,html,json} from a real run.
+proxy-report: install system-packages
+	$(BIN)/asgi-compare proxy-report
 
 ## Serve one adapter: make serve FRAMEWORK=quart [PORT=8000]
 FRAMEWORK ?= fastapi

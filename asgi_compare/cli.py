@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
 SERVERS = ("uvicorn", "hypercorn")
@@ -51,9 +52,44 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     import pytest
 
     pytest_args = ["--pyargs", "conformance_tests", "-p", "no:cacheprovider"]
-    for name in args.framework or ():
-        pytest_args += ["--framework", name]
+    for option in ("framework", "server", "proxy", "header"):
+        for value in getattr(args, option) or ():
+            pytest_args += [f"--{option}", value]
+    if args.url:
+        pytest_args += ["--url", args.url]
     return int(pytest.main([*pytest_args, *args.pytest_args]))
+
+
+def cmd_proxy_report(args: argparse.Namespace) -> int:
+    import time
+
+    from asgi_compare import proxy_report
+
+    start = time.monotonic()
+    rows = proxy_report.run(args.framework, args.server, args.mode, progress=not args.quiet)
+    command = "asgi-compare proxy-report" + "".join(f" {a}" for a in args.argv)
+    meta = proxy_report.meta_for(command, time.monotonic() - start)
+    proxy_report.write(rows, meta, args.out, args.html)
+    print(f"wrote {args.out}, {args.html} and {args.html.with_suffix('.json')}")  # noqa: T201
+    broken = list(proxy_report.iter_failures(rows, "adapter"))
+    for row in broken:
+        print(f"adapter fails: {row.framework} {row.server} {row.mode}", file=sys.stderr)  # noqa: T201
+    return 1 if broken else 0
+
+
+def _list(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
+    def parse(value: str) -> list[str]:
+        chosen = [v.strip() for v in value.split(",") if v.strip()]
+        if chosen == ["all"]:
+            return list(allowed)
+        unknown = [v for v in chosen if v not in allowed]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"unknown {', '.join(unknown)}; choose from {', '.join(allowed)} or all"
+            )
+        return chosen
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,8 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     conf = sub.add_parser(
         "conformance",
         help="run the conformance suite and print a per-framework summary",
-        description="Run the conformance suite in-process against the adapters; arguments "
-        "after -- go to pytest (e.g. -- -k items -x).",
+        description="Run the conformance suite against the adapters: in-process by default, "
+        "or on real servers behind a real nginx (--server, --proxy), or against a deployment "
+        "(--url). Arguments after -- go to pytest (e.g. -- -k items -x).",
     )
     conf.add_argument(
         "--framework",
@@ -93,13 +130,75 @@ def build_parser() -> argparse.ArgumentParser:
         choices=FRAMEWORKS,
         help="test this adapter only (repeatable; default: all four)",
     )
+    conf.add_argument(
+        "--server",
+        action="append",
+        help="asgi (in-process, the default), uvicorn, hypercorn, granian, native (Sanic's own "
+        "server), or all; repeatable or comma-separated",
+    )
+    conf.add_argument(
+        "--proxy",
+        action="append",
+        help="for real servers: none (default), strip, forwarded, keep, or all; modes other "
+        "than none run a real nginx in front",
+    )
+    conf.add_argument(
+        "--url",
+        help="test an already-running deployment (e.g. on Posit Connect) instead; its path is "
+        "the prefix",
+    )
+    conf.add_argument(
+        "--header",
+        action="append",
+        help="a header for every request with --url, e.g. 'Authorization: Key ...' (repeatable)",
+    )
     conf.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     conf.set_defaults(func=cmd_conformance)
+
+    from asgi_compare.deploy import PROXIES
+    from asgi_compare.deploy import SERVERS as REAL_SERVERS
+
+    report = sub.add_parser(
+        "proxy-report",
+        help="probe every framework x server x proxy mode, natively and adapted",
+        description="Serve a minimal native app and the adapter of each framework on each "
+        "server, directly and behind a real nginx in each proxy mode, probe what a deployer "
+        "meets (routing, redirects, Location, the docs' spec URL, OpenAPI servers, root_path, "
+        "URL building), and write a Markdown table, an HTML page and JSON. Exits 1 when an "
+        "adapter fails a probe.",
+    )
+    for option, allowed in (
+        ("--framework", FRAMEWORKS),
+        ("--server", REAL_SERVERS),
+        ("--mode", PROXIES),
+    ):
+        report.add_argument(
+            option,
+            type=_list(allowed),
+            default=list(allowed),
+            help=f"comma-separated, from {', '.join(allowed)} (default: all)",
+        )
+    report.add_argument(
+        "--out",
+        type=Path,
+        default=Path("docs/proxy-report.md"),
+        help="the Markdown report (default: docs/proxy-report.md)",
+    )
+    report.add_argument(
+        "--html",
+        type=Path,
+        default=Path("docs/proxy-report.html"),
+        help="the HTML page; JSON goes beside it (default: docs/proxy-report.html)",
+    )
+    report.add_argument("--quiet", action="store_true", help="no progress lines")
+    report.set_defaults(func=cmd_proxy_report)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv[1:]
     if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
         args.pytest_args = args.pytest_args[1:]
     code: int = args.func(args)

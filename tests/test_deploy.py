@@ -1,0 +1,61 @@
+"""Real servers started by the suite leave no process behind, even when a test fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from asgi_compare.deploy import group_alive
+
+FAILING_TEST = """
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+async def test_records_its_server_and_fails(api, deployment):
+    assert (await api.client.get("/hello")).json() == {"message": "Hello World"}
+    Path(os.environ["PIDS"]).open("a").write(f"{deployment.proc.pid}\\n")
+    assert False, "failing on purpose"
+"""
+
+
+@pytest.mark.parametrize(
+    ("adapter", "server", "proxy"),
+    [("falcon", "uvicorn", "strip"), ("sanic", "native", "keep"), ("quart", "granian", "none")],
+)
+def test_servers_are_stopped_after_a_failing_test(
+    pytester: pytest.Pytester, tmp_path: Path, adapter: str, server: str, proxy: str
+) -> None:
+    if proxy != "none" and shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        pytest.fail("nginx is not installed: run `make test`, which installs it")
+    pids = tmp_path / "pids"
+    pytester.makepyfile(test_failing=FAILING_TEST)
+    os.environ["PIDS"] = str(pids)
+    try:
+        result = pytester.runpytest_subprocess(
+            "-p",
+            "no:cacheprovider",
+            "--framework",
+            adapter,
+            "--server",
+            server,
+            "--proxy",
+            proxy,
+        )
+    finally:
+        del os.environ["PIDS"]
+    result.assert_outcomes(failed=1)
+    [pid] = [int(line) for line in pids.read_text().split()]
+    assert not group_alive(pid), f"server process group {pid} is still running"
