@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -116,6 +117,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "nothing is started and tests that need a fresh app are left out",
     )
     group.addoption(
+        "--artifacts",
+        default="test-artifacts",
+        help="where tests keep what a person may want to look at, e.g. screenshots "
+        "(default: test-artifacts/)",
+    )
+    group.addoption(
         "--header",
         action="append",
         default=[],
@@ -167,6 +174,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "in_process: the test builds its own apps in-process (left out without asgi)"
     )
+    config.addinivalue_line(
+        "markers", "starts_servers: the test starts servers of its own (left out with --url)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "targets(servers=(...), modes=(...)): run only on these servers and proxy modes",
+    )
     config.stash[_SELECTION] = Selection.of(config)
     config.pluginmanager.register(FrameworkSummary(), "asgi-compare-summary")
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
@@ -190,8 +204,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         targets = [t for t in selection.targets if t.server not in ("native", "url")]
         if targets:  # with none, the test is deselected rather than skipped
             metafunc.parametrize("target", targets, ids=[t.id for t in targets], scope="session")
-    elif "framework" in names:
-        metafunc.parametrize("framework", selection.frameworks)
+    elif "framework" in names:  # session-scoped: a fixture may start one server per adapter
+        metafunc.parametrize("framework", selection.frameworks, scope="session")
+
+
+def _wanted_target(item: pytest.Item, target: Target | None) -> bool:
+    marker = item.get_closest_marker("targets")
+    if marker is None:
+        return True
+    return (
+        target is not None
+        and target.server in marker.kwargs.get("servers", (target.server,))
+        and target.mode in marker.kwargs.get("modes", (target.mode,))
+    )
 
 
 def _deployment_key(item: pytest.Item, index: int) -> tuple[str, ...]:
@@ -230,6 +255,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             ("all_apis" in getattr(item, "fixturenames", ()) and "target" not in params)
             or (selection.url and item.get_closest_marker("fresh_state"))
             or (selection.url and "all_apis" in getattr(item, "fixturenames", ()))
+            or (selection.url and item.get_closest_marker("starts_servers"))
+            or not _wanted_target(item, params.get("target"))
             or (not in_process and item.get_closest_marker("in_process"))
         )
         (keep if wanted else drop).append(item)
@@ -275,6 +302,13 @@ async def open_deployed(stack: AsyncExitStack, d: Deployment) -> Api:
     client = httpx.AsyncClient(base_url=d.base_url, timeout=30.0)
     await stack.enter_async_context(client)
     return Api(d.framework, d.root, client)
+
+
+@pytest.fixture(scope="session")
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    folder = Path(request.config.getoption("artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")

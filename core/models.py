@@ -1,15 +1,19 @@
 """The pydantic models of every request part and response body.
 
 FastAPI uses them natively; the other adapters validate with them through
-:class:`core.validation.RequestParser`. Every float a client sends must be finite
-(pydantic's ``FiniteFloat`` rejects NaN and Infinity, as literals or as strings).
+:class:`core.validation.RequestParser`.
+
+A number in a JSON body must be a finite JSON number: ``Number`` is strict, so ``true`` or
+``"2.5"`` is refused as the document's ``"type": "number"`` says (FastAPI's lax default would
+take them), and ``FiniteFloat`` refuses NaN and Infinity literals and overflow (``1e400``).
+Query and path values are text on the wire and stay lax: ``/add?x=1.0`` is 1, as in the lecture.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, FiniteFloat, field_validator, model_validator
+from pydantic import BaseModel, Field, FiniteFloat, Strict, field_validator, model_validator
 
 __all__ = [
     "About",
@@ -17,6 +21,8 @@ __all__ = [
     "AddResult",
     "Coefs",
     "DelayQuery",
+    "Empty",
+    "ErrorDetail",
     "FitData",
     "Greeting",
     "GreetingRef",
@@ -28,16 +34,28 @@ __all__ = [
     "PredictData",
     "Prediction",
     "StoredItem",
+    "UserEcho",
     "UserPath",
     "UserQuery",
 ]
 
-Row = Annotated[list[FiniteFloat], Field(min_length=1)]
+Number = Annotated[FiniteFloat, Strict()]
+Row = Annotated[list[Number], Field(min_length=1)]
 Matrix = Annotated[list[Row], Field(min_length=1)]
 
 
 class Message(BaseModel):
     message: str
+
+
+class Empty(BaseModel):
+    """``{}``: what /reset answers."""
+
+
+class ErrorDetail(BaseModel):
+    """Every error that is not a validation error: ``{"detail": "Item not found"}``."""
+
+    detail: str
 
 
 class About(BaseModel):
@@ -63,6 +81,13 @@ class UserQuery(BaseModel):
     name: str | None = None
 
 
+class UserEcho(BaseModel):
+    """``name`` is left out, not null, when the request gave none."""
+
+    user_id: int
+    name: str | None = None
+
+
 class DelayQuery(BaseModel):
     delay: Annotated[float, Field(ge=0, le=10)] = 1.0
 
@@ -79,8 +104,8 @@ class GreetingRef(BaseModel):
 class Item(BaseModel):
     name: str
     description: str | None = None
-    price: FiniteFloat
-    tax: FiniteFloat | None = None
+    price: Number
+    tax: Number | None = None
 
 
 class StoredItem(Item):
@@ -96,8 +121,8 @@ class ItemPatch(BaseModel):
 
     name: str = Field(default=None)  # type: ignore[assignment]
     description: str | None = None
-    price: FiniteFloat = Field(default=None)  # type: ignore[assignment]
-    tax: FiniteFloat | None = None
+    price: Number = Field(default=None)  # type: ignore[assignment]
+    tax: Number | None = None
 
 
 class ItemRef(BaseModel):
@@ -125,7 +150,7 @@ class PredictData(BaseModel):
 
 class FitData(BaseModel):
     X: Matrix
-    y: list[FiniteFloat]
+    y: list[Number]
 
     _rows = field_validator("X")(_rows_alike)
 

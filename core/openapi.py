@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from core.models import ErrorDetail
 from core.routes import OPERATIONS, Operation
 
-__all__ = ["openapi_document", "swagger_ui_html"]
+__all__ = ["ASSETS_PATH", "SWAGGER_UI_DIR", "openapi_document", "swagger_ui_html"]
 
 _REF = "#/components/schemas/{model}"
+BINARY: dict[str, str] = {"type": "string", "format": "binary"}
+ERROR_DESCRIPTIONS = {400: "Bad Request", 404: "Not Found"}
 
 _VALIDATION_SCHEMAS: dict[str, Any] = {
     "ValidationError": {
@@ -51,7 +56,7 @@ _VALIDATION_SCHEMAS: dict[str, Any] = {
 
 
 def _models() -> list[type[BaseModel]]:
-    seen: dict[str, type[BaseModel]] = {}
+    seen: dict[str, type[BaseModel]] = {"ErrorDetail": ErrorDetail}
     for op in OPERATIONS:
         for model in (op.body, op.response):
             if model is not None and op.in_schema:
@@ -62,7 +67,23 @@ def _models() -> list[type[BaseModel]]:
 @cache
 def _schemas() -> dict[str, Any]:
     _, top = models_json_schema([(model, "validation") for model in _models()], ref_template=_REF)
-    return {**top.get("$defs", {}), **_VALIDATION_SCHEMAS}
+    schemas: dict[str, Any] = _without_null_defaults(
+        {**top.get("$defs", {}), **_VALIDATION_SCHEMAS}
+    )
+    return schemas
+
+
+def _without_null_defaults(schema: Any) -> Any:
+    """FastAPI leaves ``"default": null`` out of its documents; so does this one."""
+    if isinstance(schema, dict):
+        return {
+            k: _without_null_defaults(v)
+            for k, v in schema.items()
+            if not (k == "default" and v is None)
+        }
+    if isinstance(schema, list):
+        return [_without_null_defaults(v) for v in schema]
+    return schema
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
@@ -73,12 +94,19 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
         schema = model.model_json_schema()
         required = set(schema.get("required", ()))
         for name, prop in schema["properties"].items():
-            params.append({"name": name, "in": where, "required": name in required, "schema": prop})
+            params.append(
+                {
+                    "name": name,
+                    "in": where,
+                    "required": name in required,
+                    "schema": _without_null_defaults(prop),
+                }
+            )
     return params
 
 
 def _operation(op: Operation) -> dict[str, Any]:
-    out: dict[str, Any] = {"summary": op.summary, "operationId": op.name}
+    out: dict[str, Any] = {"summary": op.summary, "operationId": op.operation_id}
     if params := _parameters(op):
         out["parameters"] = params
     if op.body is not None:
@@ -94,13 +122,15 @@ def _operation(op: Operation) -> dict[str, Any]:
         if op.response_list:
             schema = {"type": "array", "items": schema}
         ok["content"] = {op.media_type: {"schema": schema}}
-    elif op.status != 204:
-        ok["content"] = {op.media_type: {"schema": {}}}
+    elif op.media_type == "image/png":
+        ok["content"] = {op.media_type: {"schema": BINARY}}
     responses: dict[str, Any] = {str(op.status): ok}
-    for status in op.errors:
+    # Any body may be JSON that is not text at all: 400, as FastAPI answers it.
+    errors = sorted({*op.errors, 400} if op.body is not None else set(op.errors))
+    for status in errors:
         responses[str(status)] = {
-            "description": "Error",
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": {"$ref": _REF.format(model="ErrorDetail")}}},
         }
     if params or op.body is not None:
         responses["422"] = {
@@ -134,21 +164,35 @@ def openapi_document(root_path: str = "", title: str = "asgi-compare") -> dict[s
     return doc
 
 
-def swagger_ui_html(openapi_url: str, title: str = "asgi-compare - Swagger UI") -> str:
-    """The page FastAPI serves at /docs, loading the spec from ``openapi_url``."""
-    cdn = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+def _swagger_ui_dir() -> Path:
+    """Swagger UI's files, from the swagger-ui-py package: served by the app, never a CDN."""
+    return Path(str(resources.files("swagger_ui").joinpath("static")))
+
+
+SWAGGER_UI_DIR = _swagger_ui_dir()
+ASSETS_PATH = "/docs/static"  # where each adapter serves SWAGGER_UI_DIR, below its prefix
+
+
+def swagger_ui_html(root_path: str, title: str = "asgi-compare - Swagger UI") -> str:
+    """The /docs page: Swagger UI's files from ``{root}/docs/static``, the spec from
+    ``{root}/openapi.json``. The markup is FastAPI's ``get_swagger_ui_html``, so the four
+    adapters' pages load alike.
+    """
+    static = f"{root_path}{ASSETS_PATH}"
+    spec = json.dumps(f"{root_path}/openapi.json")
     return f"""<!DOCTYPE html>
 <html>
 <head>
-<link type="text/css" rel="stylesheet" href="{cdn}/swagger-ui.css">
+<link type="text/css" rel="stylesheet" href="{static}/swagger-ui.css">
+<link rel="shortcut icon" href="{static}/favicon-32x32.png">
 <title>{title}</title>
 </head>
 <body>
 <div id="swagger-ui"></div>
-<script src="{cdn}/swagger-ui-bundle.js"></script>
+<script src="{static}/swagger-ui-bundle.js"></script>
 <script>
 const ui = SwaggerUIBundle({{
-    url: {json.dumps(openapi_url)},
+    url: {spec},
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
     deepLinking: true,

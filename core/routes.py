@@ -30,15 +30,29 @@ class Operation:
     errors: tuple[int, ...] = ()
     in_schema: bool = True
 
+    @property
+    def operation_id(self) -> str:
+        """``{handler}_{method}``: the rule every adapter's document follows."""
+        return f"{self.name}_{self.method.lower()}"
+
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/", "root", in_schema=False, status=307),
     Operation("GET", "/docs", "docs", in_schema=False, media_type="text/html"),
+    Operation("GET", "/docs/static/{file}", "docs_asset", in_schema=False),
     Operation("GET", "/openapi.json", "openapi", in_schema=False),
     Operation("GET", "/hello", "hello", "Hello World", response=m.Message),
     Operation("GET", "/about", "about", "Framework, version and root_path", response=m.About),
     Operation("GET", "/add", "add", "Add two integers", query=m.AddQuery, response=m.AddResult),
-    Operation("GET", "/user/{user_id}", "user", "Echo a user", m.UserPath, m.UserQuery),
+    Operation(
+        "GET",
+        "/user/{user_id}",
+        "user",
+        "Echo a user",
+        m.UserPath,
+        m.UserQuery,
+        response=m.UserEcho,
+    ),
     Operation(
         "GET",
         "/async-route",
@@ -132,10 +146,15 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation("GET", "/coefs", "coefs", "Coefficients of the fit", response=m.Coefs),
     Operation(
-        "GET", "/plot", "plot", "Residuals vs fitted values", media_type="image/png", errors=(400,)
+        "GET",
+        "/plot",
+        "plot",
+        "Residuals vs fitted values",
+        media_type="image/png",
+        errors=(400,),
     ),
-    Operation("GET", "/reset", "reset", "Forget the fit"),
-    Operation("POST", "/reset", "reset_post", "Forget the fit"),
+    Operation("GET", "/reset", "reset", "Forget the fit", response=m.Empty),
+    Operation("POST", "/reset", "reset", "Forget the fit", response=m.Empty),
 )
 
 

@@ -31,7 +31,7 @@ from core.models import (
     UserPath,
     UserQuery,
 )
-from core.openapi import openapi_document, swagger_ui_html
+from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
 from core.service import Service
 from core.settings import Settings
 from core.validation import RequestParser
@@ -58,7 +58,7 @@ class DocsResource:
 
     async def on_get_docs(self, req: Req, resp: Resp) -> None:
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = swagger_ui_html(f"{req.root_path}/openapi.json")
+        resp.text = swagger_ui_html(req.root_path)
 
     async def on_get_openapi(self, req: Req, resp: Resp) -> None:
         resp.media = openapi_document(req.root_path)
@@ -223,6 +223,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     docs, demo = DocsResource(), DemoResource()
     app.add_route("/", docs)
     app.add_route("/docs", docs, suffix="docs")
+    app.add_static_route(ASSETS_PATH, str(SWAGGER_UI_DIR))
     app.add_route("/openapi.json", docs, suffix="openapi")
     app.add_route("/hello", demo, suffix="hello")
     app.add_route("/about", demo, suffix="about")

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import fastapi
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 
 from core.asgi import ContractMiddleware
 from core.errors import ApiError, error_response
@@ -24,6 +27,8 @@ from core.models import (
     AddResult,
     Coefs,
     DelayQuery,
+    Empty,
+    ErrorDetail,
     FitData,
     Greeting,
     Item,
@@ -33,12 +38,25 @@ from core.models import (
     PredictData,
     Prediction,
     StoredItem,
+    UserEcho,
 )
+from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR
 from core.service import Service
 from core.settings import Settings
 from core.validation import encode_errors
 
 router = APIRouter()
+
+# Errors other than validation errors are documented as core's ErrorDetail, as the others do.
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorDetail, "description": "Not Found"}
+}
+BAD_REQUEST: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorDetail, "description": "Bad Request"}
+}
+PNG: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
+}
 
 
 def get_service(request: Request) -> Service:
@@ -52,6 +70,19 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 @router.get("/", include_in_schema=False)
 async def root() -> RedirectResponse:
     return RedirectResponse("/docs")
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs(request: Request) -> HTMLResponse:
+    # FastAPI's recipe for docs without a CDN: its page, with files the app serves itself.
+    root = request.scope.get("root_path", "")
+    return get_swagger_ui_html(
+        openapi_url=f"{root}{request.app.openapi_url}",
+        title=f"{request.app.title} - Swagger UI",
+        swagger_js_url=f"{root}{ASSETS_PATH}/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}{ASSETS_PATH}/swagger-ui.css",
+        swagger_favicon_url=f"{root}{ASSETS_PATH}/favicon-32x32.png",
+    )
 
 
 @router.get("/hello")
@@ -74,11 +105,8 @@ async def add(x: int, y: int = 0) -> AddResult:
 
 
 @router.get("/user/{user_id}", response_model_exclude_none=True)
-async def user(user_id: int, name: str | None = None) -> dict[str, int | str]:
-    res: dict[str, int | str] = {"user_id": user_id}
-    if name is not None:
-        res["name"] = name
-    return res
+async def user(user_id: int, name: str | None = None) -> UserEcho:
+    return UserEcho(user_id=user_id, name=name)
 
 
 @router.get("/async-route")
@@ -92,7 +120,7 @@ async def greetings(service: ServiceDep) -> list[Greeting]:
     return service.greetings.all()
 
 
-@router.get("/greetings/{lang}")
+@router.get("/greetings/{lang}", responses=NOT_FOUND)
 async def greeting(lang: str, service: ServiceDep) -> Greeting:
     return service.greetings.get(lang)
 
@@ -102,7 +130,7 @@ async def list_items(page: Annotated[Page, Query()], service: ServiceDep) -> lis
     return service.items.page(page.offset, page.limit)
 
 
-@router.post("/items", status_code=201)
+@router.post("/items", status_code=201, responses=BAD_REQUEST)
 async def create_item(item: Item, response: Response, service: ServiceDep) -> StoredItem:
     stored = service.items.add(item)
     response.headers["Location"] = f"/items/{stored.id}"
@@ -112,33 +140,33 @@ async def create_item(item: Item, response: Response, service: ServiceDep) -> St
 ItemId = Annotated[int, Path()]
 
 
-@router.get("/items/{item_id}")
+@router.get("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND})
 async def get_item(item_id: ItemId, service: ServiceDep) -> StoredItem:
     return service.items.get(item_id)
 
 
-@router.put("/items/{item_id}")
+@router.put("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND})
 async def replace_item(item_id: ItemId, item: Item, service: ServiceDep) -> StoredItem:
     return service.items.replace(item_id, item)
 
 
-@router.patch("/items/{item_id}")
+@router.patch("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND})
 async def update_item(item_id: ItemId, patch: ItemPatch, service: ServiceDep) -> StoredItem:
     return service.items.update(item_id, patch.model_dump(exclude_unset=True))
 
 
-@router.delete("/items/{item_id}", status_code=204)
+@router.delete("/items/{item_id}", status_code=204, responses={**BAD_REQUEST, **NOT_FOUND})
 async def delete_item(item_id: ItemId, service: ServiceDep) -> Response:
     service.items.delete(item_id)
     return Response(status_code=204)
 
 
-@router.post("/fit")
+@router.post("/fit", responses=BAD_REQUEST)
 def fit(data: FitData, service: ServiceDep) -> Coefs:
     return service.model.fit(data)
 
 
-@router.post("/predict")
+@router.post("/predict", responses=BAD_REQUEST)
 def predict(data: PredictData, service: ServiceDep) -> Prediction:
     return service.model.predict(data)
 
@@ -148,16 +176,16 @@ async def coefs(service: ServiceDep) -> Coefs:
     return service.model.coefs()
 
 
-@router.get("/plot", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+@router.get("/plot", response_class=Response, responses={**PNG, **BAD_REQUEST})
 def plot(service: ServiceDep) -> Response:
     return Response(service.model.plot_png(), media_type="image/png")
 
 
 @router.get("/reset")
 @router.post("/reset")
-async def reset(service: ServiceDep) -> dict[str, str]:
+async def reset(service: ServiceDep) -> Empty:
     service.model.reset()
-    return {}
+    return Empty()
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -171,6 +199,12 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": encode_errors(exc.errors())}, status_code=422)
 
 
+def operation_id(route: APIRoute) -> str:
+    """``{handler}_{method}``, the rule core's document follows for the other adapters."""
+    [method] = route.methods or {"GET"}  # one method per route here: one decorator each
+    return f"{route.name}_{method.lower()}"
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.service.warm_up()
@@ -179,7 +213,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
     service = Service.create(settings) if service is None else service
-    app = FastAPI(title="asgi-compare", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="asgi-compare",
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served by docs() below, from the app's own files
+        redoc_url=None,
+    )
+    app.mount(ASSETS_PATH, StaticFiles(directory=SWAGGER_UI_DIR), name="docs_assets")
     app.state.service = service
     app.include_router(router)
     app.add_exception_handler(ApiError, _api_error)

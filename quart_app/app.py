@@ -12,7 +12,7 @@ import asyncio
 from importlib.metadata import version
 from typing import Any, cast
 
-from quart import Blueprint, Quart, Response, current_app, redirect, request
+from quart import Blueprint, Quart, Response, current_app, redirect, request, send_from_directory
 from quart.utils import run_sync
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -34,7 +34,7 @@ from core.models import (
     UserPath,
     UserQuery,
 )
-from core.openapi import openapi_document, swagger_ui_html
+from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
 from core.service import Service
 from core.settings import Settings
 from core.validation import RequestParser
@@ -59,7 +59,12 @@ async def root() -> WerkzeugResponse:
 
 @bp.get("/docs")
 async def docs() -> str:
-    return swagger_ui_html(f"{request.root_path}/openapi.json")
+    return swagger_ui_html(request.root_path)
+
+
+@bp.get(f"{ASSETS_PATH}/<file>")
+async def docs_asset(file: str) -> Response:
+    return await send_from_directory(SWAGGER_UI_DIR, file)
 
 
 @bp.get("/openapi.json")

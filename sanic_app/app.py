@@ -39,12 +39,13 @@ from core.models import (
     UserPath,
     UserQuery,
 )
-from core.openapi import openapi_document, swagger_ui_html
+from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
 from core.service import Service
 from core.settings import Settings
 from core.validation import RequestParser
 
 bp = Blueprint("api")
+bp.static(ASSETS_PATH, SWAGGER_UI_DIR, name="docs_assets")
 
 
 def _service(request: Request) -> Service:
@@ -99,7 +100,7 @@ async def root(request: Request) -> HTTPResponse:
 
 @bp.get("/docs")
 async def docs(request: Request) -> HTTPResponse:
-    return html(swagger_ui_html(f"{_root_path(request)}/openapi.json"))
+    return html(swagger_ui_html(_root_path(request)))
 
 
 @bp.get("/openapi.json")

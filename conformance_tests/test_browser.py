@@ -1,0 +1,89 @@
+"""Swagger UI in a real browser, through a real nginx under /prefix: it renders, it works, and
+it loads nothing from anywhere but the app.
+
+Headless Chromium (Debian's package) is driven by Playwright. One screenshot per adapter and
+mode is kept in the artifacts folder (``--artifacts``, default ``test-artifacts/``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from asgi_compare.deploy import Deployment
+from conformance_tests.plugin import Target
+from core.routes import OPERATIONS
+
+pytestmark = [
+    pytest.mark.anyio,
+    # One server is enough to show the page works behind each kind of proxy.
+    pytest.mark.targets(servers=("uvicorn",), modes=("strip", "keep")),
+]
+
+# As the machine's own probe starts it: without the background-networking flags Chromium
+# tries to reach Google's hosts, which a closed network refuses.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DOCUMENTED = sum(op.in_schema for op in OPERATIONS)
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.fail("Chromium is not installed: `make test` installs it (apt-get install chromium)")
+    return found
+
+
+async def test_swagger_ui_renders_and_tries_an_operation(
+    framework: str, target: Target, deployment: Deployment, artifacts: Path
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    origin = f"http://127.0.0.1:{deployment.proxy_port}"
+    requested: list[str] = []
+    failed: list[str] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.on("request", lambda r: requested.append(r.url))
+            page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+            page.on(
+                "response",
+                lambda r: failed.append(f"{r.url} {r.status}") if r.status >= 400 else None,
+            )
+            await page.goto(f"{deployment.base_url}/docs")
+            operations = page.locator(".opblock")
+            await expect(operations).to_have_count(DOCUMENTED)
+
+            greeting = page.locator("#operations-default-greeting_get")
+            await greeting.locator(".opblock-summary").click()
+            await greeting.get_by_role("button", name="Try it out").click()
+            await greeting.locator('input[placeholder="lang"]').fill("en")
+            await greeting.get_by_role("button", name="Execute").click()
+            answer = greeting.locator(
+                ".live-responses-table td.response-col_description:not(.col_header)"
+            )
+            await expect(answer).to_contain_text('"text": "Hello"')
+            await page.screenshot(
+                path=artifacts / f"docs-{framework}-{target.id}.png", full_page=False
+            )
+        finally:
+            await browser.close()
+
+    assert not failed, failed
+    assert f"{deployment.base_url}/openapi.json" in requested
+    elsewhere = [u for u in requested if not u.startswith(f"{origin}/prefix/")]
+    assert not elsewhere, f"requests outside the app: {elsewhere}"
+    assert any(urlsplit(u).path == "/prefix/greetings/en" for u in requested)
