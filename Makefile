@@ -1,6 +1,7 @@
 # The two set-up commands of the README: `make run` (the main job) and `make test` (all tests).
 # Each creates .venv and installs the project on first use; only python3 and make are needed.
-# System packages the tests need (nginx) come from Debian's packages when missing.
+# System packages the tests and the bench need (nginx, chromium, wrk) come from Debian's
+# packages when missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # The whole real-server matrix: 4 frameworks x 4 servers where they apply x 4 proxy modes.
 MATRIX := --server all --proxy all
 
-.PHONY: install system-packages run test lint types pytest conformance proxy-report serve clean
+.PHONY: install system-packages run test lint types pytest conformance proxy-report bench serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +20,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 system-packages:
-	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
-	  echo "installing nginx from Debian's packages"; \
+	@missing=""; \
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing from Debian's packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends nginx >/dev/null; }
+	    --no-install-recommends $$missing >/dev/null; \
+	fi
 
 ## The main job: the conformance suite over all four adapters, with a per-framework summary.
 run: install
@@ -49,6 +55,11 @@ conformance: install system-packages
 ## Regenerate docs/proxy-report.{md,html,json} from a real run.
 proxy-report: install system-packages
 	$(BIN)/asgi-compare proxy-report
+
+## Measure: make bench ARGS="--framework fastapi --duration 5"
+ARGS ?=
+bench: install system-packages
+	$(BIN)/asgi-compare bench $(ARGS)
 
 ## Serve one adapter: make serve FRAMEWORK=quart [PORT=8000]
 FRAMEWORK ?= fastapi

@@ -123,7 +123,7 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
-def _stop(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
     """SIGTERM to the whole group, then SIGKILL to whatever is left after ``timeout``.
 
     Waiting for the leader is not enough: Sanic's and granian's managers exit while their
@@ -151,10 +151,10 @@ def _stop(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
 @atexit.register
 def _stop_all() -> None:
     for proc in list(_LIVE):
-        _stop(proc, timeout=2.0)
+        stop_process(proc, timeout=2.0)
 
 
-def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         proc = subprocess.Popen(
             cmd,
@@ -167,7 +167,7 @@ def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
     return proc
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -177,7 +177,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
-    _stop(proc)
+    stop_process(proc)
     raise RuntimeError(f"not listening on {port} after {timeout:.0f}s:\n{_tail(log)}")
 
 
@@ -222,19 +222,19 @@ class Deployment:
 
     def start(self) -> None:
         cmd, env = server_command(self.framework, self.server, self.proxy, self.port, self.app)
-        self.proc = _spawn(cmd, env, self.log)
+        self.proc = spawn(cmd, env, self.log)
         self.used = False
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         assert self.proc is not None
         try:
-            _wait_for_port(self.port, self.proc, self.log, timeout)
+            wait_for_port(self.port, self.proc, self.log, timeout)
         except RuntimeError as exc:
             raise RuntimeError(f"{self.id}: server {exc}") from None
 
     def stop(self) -> None:
         if self.proc is not None:
-            _stop(self.proc)
+            stop_process(self.proc)
             self.proc = None
 
     def restart(self) -> None:
@@ -331,13 +331,13 @@ class Nginx:
             )
         log = self.workdir / "nginx-stdout.log"
         cmd = [binary, "-c", str(self.conf), "-p", str(self.workdir), "-g", "daemon off;"]
-        self.proc = _spawn(cmd, {}, log)
+        self.proc = spawn(cmd, {}, log)
         if self.ports:
-            _wait_for_port(self.ports[0], self.proc, self.workdir / "nginx-error.log", 10.0)
+            wait_for_port(self.ports[0], self.proc, self.workdir / "nginx-error.log", 10.0)
 
     def stop(self) -> None:
         if self.proc is not None:
-            _stop(self.proc)
+            stop_process(self.proc)
             self.proc = None
 
 

@@ -17,6 +17,7 @@ runs no ASGI middleware; ``sanic_app`` applies the same :class:`Contract` throug
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import re
@@ -49,6 +50,19 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 logger = logging.getLogger("asgi_compare")
 
 _SAFE_PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _trusts(
+    peer: str, anyone: bool, nets: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    if anyone:
+        return True
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in net for net in nets)
 
 
 def _strip_root(path: str, root: str) -> str:
@@ -88,14 +102,7 @@ class Contract:
         return "*" in allow, tuple(nets)
 
     def trusts(self, peer: str | None) -> bool:
-        anyone, nets = self._trusted
-        if anyone:
-            return True
-        try:
-            address = ipaddress.ip_address(peer or "")
-        except ValueError:
-            return False
-        return any(address in net for net in nets)
+        return _trusts(peer or "", *self._trusted)
 
     def resolve(
         self,
@@ -106,11 +113,17 @@ class Contract:
         headers: Iterable[tuple[bytes, bytes]],
         peer: str | None,
     ) -> Resolution:
-        forwarded = self._forwarded(headers) if self.trusts(peer) else {}
+        # Most requests carry no X-Forwarded-*: the peer's address is only looked at when one does.
+        forwarded = self._forwarded(headers)
+        if forwarded and not self.trusts(peer):
+            forwarded = {}
         root = self.settings.root_path or forwarded.get("prefix") or normalise_prefix(scope_root)
         route_path = _strip_root(path, root)
         as_method = "GET" if method == "HEAD" else method
-        resolved = Resolution(
+        answer = self._answer(as_method, route_path, root, query_string)
+        if answer is not None:
+            return Resolution(root, route_path, as_method, answer)
+        return Resolution(
             root,
             route_path,
             as_method,
@@ -118,10 +131,6 @@ class Contract:
             client=forwarded.get("for"),
             host=forwarded.get("host"),
         )
-        answer = self._answer(as_method, route_path, root, query_string)
-        if answer is None:
-            return resolved
-        return Resolution(root, route_path, as_method, answer)
 
     def location(self, value: str, root: str) -> str:
         """A path-only Location gets the prefix; absolute and protocol-relative ones do not."""
@@ -147,9 +156,9 @@ class Contract:
     def _forwarded(self, headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
         found: dict[str, str] = {}
         for name, raw in headers:
-            key = name.lower()
-            if not key.startswith(b"x-forwarded-"):
+            if name[:12].lower() != b"x-forwarded-":
                 continue
+            key = name.lower()
             value = raw.decode("latin-1").strip()
             if key == b"x-forwarded-prefix":
                 prefix = normalise_prefix(value)

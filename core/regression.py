@@ -46,6 +46,7 @@ class Regression:
     def __init__(self) -> None:
         self._fit: _Fit | None = None
         self._lock = threading.Lock()
+        self._drawing = threading.Lock()
 
     def fit(self, data: FitData) -> Coefs:
         import numpy as np
@@ -96,7 +97,10 @@ class Regression:
         """The residual plot of the training data, drawn once per fit and then served from cache."""
         fit = self._current()
         if fit.plot is None:
-            fit.plot = residual_plot_png(fit.fitted, fit.residuals)
+            # One request draws; the others that arrive meanwhile wait for it, not draw again.
+            with self._drawing:
+                if fit.plot is None:
+                    fit.plot = residual_plot_png(fit.fitted, fit.residuals)
         return fit.plot
 
     def reset(self) -> None:
