@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
-SERVERS = ("uvicorn", "hypercorn")
+SERVERS = ("uvicorn", "hypercorn", "granian", "native")
 
 
 def entrypoint(framework: str) -> str:
@@ -26,25 +26,38 @@ def entrypoint(framework: str) -> str:
 
 def server_command(
     framework: str, server: str, host: str, port: int, root_path: str, workers: int
-) -> list[str]:
+) -> tuple[list[str], dict[str, str]]:
+    """The command line (and environment) that serves one adapter, as docs/proxy.md shows."""
+    if server == "native" and framework != "sanic":
+        raise SystemExit(f"asgi-compare serve: only sanic has a native server, not {framework}")
     app = entrypoint(framework)
+    py = sys.executable
+    env: dict[str, str] = {}
     if server == "uvicorn":
-        cmd = [sys.executable, "-m", "uvicorn", app, "--host", host, "--port", str(port)]
+        cmd = [py, "-m", "uvicorn", app, "--host", host, "--port", str(port)]
+        cmd += ["--workers", str(workers)] + (["--root-path", root_path] if root_path else [])
+    elif server == "hypercorn":
+        cmd = [py, "-m", "hypercorn", app, "--bind", f"{host}:{port}"]
+        cmd += ["--workers", str(workers)] + (["--root-path", root_path] if root_path else [])
+    elif server == "granian":
+        cmd = [py, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port)]
+        cmd += ["--workers", str(workers)]
+        cmd += (["--url-path-prefix", root_path] if root_path else []) + [app]
+    else:  # Sanic's own server has no root-path option: the app is told instead
+        cmd = [py, "-m", "sanic", app, "--host", host, "--port", str(port)]
+        cmd += ["--workers", str(workers)]
         if root_path:
-            cmd += ["--root-path", root_path]
-        return [*cmd, "--workers", str(workers)]
-    cmd = [sys.executable, "-m", "hypercorn", app, "--bind", f"{host}:{port}"]
-    if root_path:
-        cmd += ["--root-path", root_path]
-    return [*cmd, "--workers", str(workers)]
+            env["ASGI_COMPARE_ROOT_PATH"] = root_path
+    return cmd, env
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    cmd = server_command(
+    cmd, env = server_command(
         args.framework, args.server, args.host, args.port, args.root_path, args.workers
     )
-    print("$", " ".join(cmd[1:] if cmd[0] == sys.executable else cmd), flush=True)  # noqa: T201
-    os.execv(cmd[0], cmd)
+    shown = " ".join(f"{k}={v}" for k, v in env.items()) + " " + " ".join(cmd[2:])
+    print("$", shown.strip(), flush=True)  # noqa: T201
+    os.execve(cmd[0], cmd, {**os.environ, **env})
     return 0  # not reached: the server replaces this process
 
 
@@ -77,6 +90,48 @@ def cmd_proxy_report(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from asgi_compare import bench
+
+    settings = bench.Settings(
+        frameworks=args.framework,
+        servers=args.server,
+        endpoints=args.endpoint,
+        duration=args.duration,
+        connections=args.connections,
+        extras=[] if args.extras == ["none"] else args.extras,
+        pin=not args.no_pin and (os.cpu_count() or 1) >= 2,
+    )
+
+    def say(line: str) -> None:
+        if not args.quiet:
+            print(line, file=sys.stderr, flush=True)  # noqa: T201
+
+    results = bench.run(settings, say)
+    command = "asgi-compare bench" + "".join(f" {a}" for a in args.argv)
+    bench.write(results, args.out, command)
+    print(f"wrote {args.out}/results.md, results.json and charts/ in {results.seconds:.0f} s")  # noqa: T201
+    return 1 if any(c.error for c in results.cells) else 0
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from asgi_compare.manifest import write_bundle
+
+    out = args.out or Path("deploy") / args.framework
+    manifest = write_bundle(args.framework, out)
+    print(f"wrote {manifest}")  # noqa: T201
+    print(f"deploy with: rsconnect deploy manifest {manifest}")  # noqa: T201
+    return 0
+
+
+def cmd_side_by_side(args: argparse.Namespace) -> int:
+    from asgi_compare.side_by_side import write
+
+    write(args.out, args.html)
+    print(f"wrote {args.out} and {args.html}")  # noqa: T201
+    return 0
+
+
 def _list(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
     def parse(value: str) -> list[str]:
         chosen = [v.strip() for v in value.split(",") if v.strip()]
@@ -106,13 +161,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve one adapter by its entrypoint (<framework>_app.app:app).",
     )
     serve.add_argument("framework", choices=FRAMEWORKS, help="the adapter to serve")
-    serve.add_argument("--server", choices=SERVERS, default="uvicorn", help="default: uvicorn")
+    serve.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="uvicorn",
+        help="default: uvicorn; native is Sanic's own server (sanic only)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="default: 8000")
     serve.add_argument(
         "--root-path",
         default="",
-        help="the prefix a proxy serves the app under, passed to the server (e.g. /px)",
+        help="the prefix a proxy serves the app under, given to the server's own option "
+        "(Sanic's server has none: the app is told by ASGI_COMPARE_ROOT_PATH); see "
+        "docs/proxy.md for which to use behind which proxy",
     )
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     serve.set_defaults(func=cmd_serve)
@@ -167,11 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
         "URL building), and write a Markdown table, an HTML page and JSON. Exits 1 when an "
         "adapter fails a probe.",
     )
-    for option, allowed in (
+    report_lists: list[tuple[str, tuple[str, ...]]] = [
         ("--framework", FRAMEWORKS),
         ("--server", REAL_SERVERS),
         ("--mode", PROXIES),
-    ):
+    ]
+    for option, allowed in report_lists:
         report.add_argument(
             option,
             type=_list(allowed),
@@ -192,6 +255,66 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--quiet", action="store_true", help="no progress lines")
     report.set_defaults(func=cmd_proxy_report)
+
+    endpoints = ("hello", "greeting", "add", "items", "predict", "plot")
+    extras = ("cold", "loop", "async", "plot", "none")
+    bench = sub.add_parser(
+        "bench",
+        help="measure the adapters on real servers, against bare and raw baselines",
+        description="Drive wrk against each adapter on each server (one worker, server and "
+        "load generator pinned to different cores), with a raw ASGI app and a bare app of each "
+        "framework as baselines in the same run; then cold start, GET /hello's p99 under "
+        "concurrent fits, 200 concurrent sleeping requests and the plot. Writes Markdown, JSON "
+        "and a chart per endpoint. Speed is reported, never asserted.",
+    )
+    bench_lists: list[tuple[str, tuple[str, ...]]] = [
+        ("--framework", FRAMEWORKS),
+        ("--server", REAL_SERVERS),
+        ("--endpoint", endpoints),
+        ("--extras", extras),
+    ]
+    for option, allowed in bench_lists:
+        bench.add_argument(
+            option,
+            type=_list(allowed),
+            default=[a for a in allowed if a != "none"],
+            help=f"comma-separated, from {', '.join(allowed)} (default: all)",
+        )
+    bench.add_argument(
+        "--duration", type=float, default=2.0, help="seconds per measurement (default 2)"
+    )
+    bench.add_argument(
+        "--connections", type=int, default=32, help="wrk's open connections (default 32)"
+    )
+    bench.add_argument("--no-pin", action="store_true", help="do not pin server and wrk to cores")
+    bench.add_argument(
+        "--out", type=Path, default=Path("bench-results"), help="default: bench-results/"
+    )
+    bench.add_argument("--quiet", action="store_true", help="no progress lines")
+    bench.set_defaults(func=cmd_bench)
+
+    manifest = sub.add_parser(
+        "manifest",
+        help="write a Posit Connect bundle and manifest.json for one adapter",
+        description="Copy core/ and the adapter into a folder with a requirements.txt pinned "
+        "to the versions installed here, and let rsconnect-python (offline) write its "
+        "manifest.json, entrypoint <framework>_app.app:app.",
+    )
+    manifest.add_argument("framework", choices=FRAMEWORKS, help="the adapter to bundle")
+    manifest.add_argument("--out", type=Path, help="the bundle folder (default: deploy/FRAMEWORK)")
+    manifest.set_defaults(func=cmd_manifest)
+
+    guide = sub.add_parser(
+        "side-by-side",
+        help="write the side-by-side guide: each endpoint in the four frameworks",
+        description="Generate docs/side-by-side.md and a syntax-highlighted HTML page from the "
+        "adapters' own source: for each endpoint the four handlers next to each other, then "
+        "per framework how it does routing, validation, errors, sync and async work, docs and "
+        "root_path.",
+    )
+    guide.add_argument("--out", type=Path, default=Path("docs/side-by-side.md"))
+    guide.add_argument("--html", type=Path, default=Path("docs/side-by-side.html"))
+    guide.set_defaults(func=cmd_side_by_side)
     return parser
 
 

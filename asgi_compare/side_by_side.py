@@ -1,0 +1,180 @@
+"""``asgi-compare side-by-side``: the same endpoint in four frameworks, from their own source.
+
+For every route in core's table, each adapter's handler is found the way its framework finds it
+(FastAPI, Quart and Sanic: the module-level function of that name; Falcon: its router's
+responder for the path) and its source is shown next to the others. Then, per framework, how it
+does routing, validation, errors, sync and async work, docs, and root_path here.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import inspect
+import re
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.routes import OPERATIONS, Operation
+
+FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
+TITLES = {"fastapi": "FastAPI", "quart": "Quart", "falcon": "Falcon", "sanic": "Sanic"}
+
+ACCOUNTS: dict[str, dict[str, str]] = {
+    "fastapi": {
+        "routing": 'Decorators on an `APIRouter` (`@router.get("/items/{item_id}")`), '
+        "included into the app by `create_app()`.",
+        "validation": "Type hints and core's pydantic models in the signature; FastAPI "
+        "validates and writes the 422 itself (its handler is swapped for core's encoder, "
+        "which survives a NaN input).",
+        "errors": "`add_exception_handler` turns core's errors into JSON through core's table.",
+        "sync and async": "`async def` for I/O; plain `def` for fit, predict and plot, which "
+        "FastAPI runs in its threadpool.",
+        "docs": "FastAPI writes the OpenAPI document; /docs is FastAPI's own recipe for "
+        "self-hosted Swagger UI, its files from the swagger-ui-py package.",
+        "root_path": "Starlette routes either form of the scope's path; the redirect and "
+        "Location get the prefix from core's middleware (`app.add_middleware`).",
+    },
+    "quart": {
+        "routing": "A `Blueprint` with Werkzeug rules (`/items/<item_id>`), registered by "
+        "`create_app()`; the app's state lives in `app.extensions`.",
+        "validation": "Handlers read the raw query string, path values and body; core's "
+        "`RequestParser` validates them with the same pydantic models, FastAPI's way.",
+        "errors": "`@bp.app_errorhandler(Exception)` answers through core's table.",
+        "sync and async": "`await run_sync(fn)(...)` from `quart.utils` runs CPU work in a thread.",
+        "docs": "Core's OpenAPI document and Swagger UI page; the files with "
+        "`send_from_directory`.",
+        "root_path": "Quart wants the prefix inside the scope's path and 404s without it; core's "
+        "middleware wraps `app.asgi_app`, Quart's place for ASGI middleware.",
+    },
+    "falcon": {
+        "routing": "Resource classes that receive their collaborators, with suffixed "
+        "responders (`on_get_item`) grouping related routes, as Falcon's asgilook example does.",
+        "validation": "Raw `req.query_string`, path values and body, validated by core's "
+        "`RequestParser`.",
+        "errors": "`app.add_error_handler(Exception, ...)` answers through core's table.",
+        "sync and async": "`await falcon.util.sync_to_async(fn, ...)` runs CPU work in a thread.",
+        "docs": "Core's OpenAPI document and Swagger UI page; the files with "
+        "`app.add_static_route`.",
+        "root_path": "Falcon routes on the path as it is and 404s when it holds the prefix; "
+        "`create_app()` returns the Falcon app wrapped in core's middleware.",
+    },
+    "sanic": {
+        "routing": "A `Blueprint` (`/items/<item_id>`, with `unquote=True` so path values "
+        "arrive decoded); the app's state lives on `app.ctx`.",
+        "validation": "Raw `request.query_string`, path values and body, validated by core's "
+        "`RequestParser`.",
+        "errors": "`app.error_handler.add(Exception, ...)` on the app: a blueprint's handlers "
+        "never see requests that were not routed to it.",
+        "sync and async": "`await asyncio.to_thread(fn, ...)` runs CPU work in a thread.",
+        "docs": "Core's OpenAPI document and Swagger UI page; the files with `bp.static`.",
+        "root_path": "Sanic routes on the path as it is. Over ASGI, core's middleware sits in "
+        "front of `Sanic.__call__`; on Sanic's own server, which runs no ASGI middleware, the "
+        "same `Contract` runs in the `http.routing.before` signal and a response middleware.",
+    },
+}
+
+
+def _sample(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def handler(framework: str, op: Operation) -> Callable[..., Any]:
+    module = importlib.import_module(f"{framework}_app.app")
+    if framework != "falcon":
+        found: Callable[..., Any] = getattr(module, op.name)
+        return found
+    middleware = module.create_app()
+    _, methods, _, _ = middleware.app._router.find(_sample(op.path))
+    responder = methods[op.method]
+    return getattr(responder, "__func__", responder)  # type: ignore[no-any-return]
+
+
+def source(framework: str, op: Operation) -> str:
+    try:
+        found = handler(framework, op)
+    except AttributeError:  # a route the framework writes itself
+        return f"# {TITLES[framework]} serves {op.path} itself: no handler of the adapter's.\n"
+    return textwrap.dedent(inspect.getsource(found)).rstrip() + "\n"
+
+
+def shown() -> list[Operation]:
+    """Every route once (GET /reset and POST /reset share one handler in three of the four)."""
+    return [op for op in OPERATIONS if op.path != "/docs/static/{file}"]
+
+
+def render_markdown() -> str:
+    lines = [
+        "# The same API in four frameworks",
+        "",
+        "Generated by `asgi-compare side-by-side` from the adapters' own source; a test fails "
+        "when this page is stale. Every handler only parses, calls `core`, and serialises; what "
+        "differs is how each framework wants that written.",
+        "",
+    ]
+    for op in shown():
+        lines += [f"## {op.method} {op.path}", ""]
+        for framework in FRAMEWORKS:
+            lines += [
+                f"**{TITLES[framework]}**",
+                "",
+                "```python",
+                source(framework, op).rstrip(),
+                "```",
+                "",
+            ]
+    lines += ["## How each framework does it here", ""]
+    for framework in FRAMEWORKS:
+        lines += [f"### {TITLES[framework]}", ""]
+        lines += [f"- **{topic}**: {text}" for topic, text in ACCOUNTS[framework].items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_html() -> str:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    formatter = HtmlFormatter(noclasses=True, style="friendly", nowrap=False)
+    lexer = PythonLexer()
+    sections = []
+    for op in shown():
+        cells = "".join(
+            f"<div><h3>{TITLES[f]}</h3>{highlight(source(f, op), lexer, formatter)}</div>"
+            for f in FRAMEWORKS
+        )
+        sections.append(
+            f"<section><h2>{html.escape(op.method)} {html.escape(op.path)}</h2>"
+            f'<div class="grid">{cells}</div></section>'
+        )
+    accounts = "".join(
+        f"<div><h3>{TITLES[f]}</h3><ul>"
+        + "".join(
+            f"<li><b>{html.escape(topic)}</b>: {html.escape(text)}</li>"
+            for topic, text in ACCOUNTS[f].items()
+        )
+        + "</ul></div>"
+        for f in FRAMEWORKS
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>The same API in four frameworks</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1.5em; }}
+.grid {{ display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.8em; }}
+.grid pre {{ font-size: 12px; overflow-x: auto; padding: 0.5em; margin: 0; }}
+h3 {{ margin: 0.3em 0; font-size: 15px; }} section {{ border-top: 1px solid #ddd; }}
+</style></head><body>
+<h1>The same API in four frameworks</h1>
+<p>Generated by <code>asgi-compare side-by-side</code> from the adapters' own source.</p>
+{"".join(sections)}
+<section><h2>How each framework does it here</h2><div class="grid">{accounts}</div></section>
+</body></html>
+"""
+
+
+def write(markdown: Path, page: Path) -> None:
+    markdown.write_text(render_markdown() + "\n", encoding="utf-8")
+    page.write_text(render_html(), encoding="utf-8")
