@@ -30,9 +30,12 @@ system-packages:
 	    --no-install-recommends $$missing >/dev/null; \
 	fi
 
-## The main job: the conformance suite over all four adapters, with a per-framework summary.
-run: install
+## The main job: the conformance suite over all four adapters, with a per-framework summary,
+## then the proxy report (native app vs adapter behind nginx), its summary printed and its
+## pages written to reports/.
+run: install system-packages
 	$(BIN)/asgi-compare conformance
+	$(BIN)/asgi-compare proxy-report --quiet --out reports/proxy-report.md --html reports/proxy-report.html
 
 ## Everything: format and lint (ruff), types (mypy, strict), then every test, the whole
 ## real-server matrix behind a real nginx included.

@@ -1,10 +1,14 @@
-"""``asgi-compare``: serve one adapter, or prove all four identical.
+"""``asgi-compare``: serve, prove, report, measure, bundle and compare the four adapters.
 
 Examples::
 
     asgi-compare serve quart --port 8000 --root-path /px
-    asgi-compare conformance
     asgi-compare conformance --framework sanic -- -k items
+    asgi-compare conformance --server all --proxy all
+    asgi-compare proxy-report
+    asgi-compare bench --framework falcon --duration 5
+    asgi-compare manifest quart
+    asgi-compare side-by-side
 """
 
 from __future__ import annotations
@@ -83,6 +87,8 @@ def cmd_proxy_report(args: argparse.Namespace) -> int:
     command = "asgi-compare proxy-report" + "".join(f" {a}" for a in args.argv)
     meta = proxy_report.meta_for(command, time.monotonic() - start)
     proxy_report.write(rows, meta, args.out, args.html)
+    print("probes passed behind each proxy mode: native app . adapter")  # noqa: T201
+    print(proxy_report.summary(rows))  # noqa: T201
     print(f"wrote {args.out}, {args.html} and {args.html.with_suffix('.json')}")  # noqa: T201
     broken = list(proxy_report.iter_failures(rows, "adapter"))
     for row in broken:
@@ -150,8 +156,11 @@ def _list(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asgi-compare",
-        description="One web API on FastAPI, Quart, Falcon and Sanic: serve it, or prove the "
-        "four adapters answer every request alike.",
+        description="One web API on FastAPI, Quart, Falcon and Sanic: serve an adapter, prove "
+        "the four answer every request alike (in-process, on real servers behind nginx, or at a "
+        "deployed URL), report what each framework does behind a proxy, measure their speed, "
+        "bundle one for Posit Connect, and show them side by side. `asgi-compare COMMAND "
+        "--help` explains each command.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -248,6 +248,24 @@ def _cell(p: Probe) -> str:
     return "✓" if p.ok else f"✗ `{p.seen}`"
 
 
+def summary(rows: list[Row]) -> str:
+    """One line per framework and server: probes passed per mode, native / adapter."""
+    modes = list(dict.fromkeys(r.mode for r in rows))
+    by_key = {(r.framework, r.server, r.mode, r.variant): r for r in rows}
+    lines = [f"{'framework':<10}{'server':<11}" + "".join(f"{m:>13}" for m in modes)]
+    for framework in dict.fromkeys(r.framework for r in rows):
+        for server in dict.fromkeys(r.server for r in rows if r.framework == framework):
+            cells = []
+            for mode in modes:
+                n = by_key.get((framework, server, mode, "native"))
+                a = by_key.get((framework, server, mode, "adapter"))
+                cells.append(
+                    f"{n.score[0]}/{n.score[1]} . {a.score[0]}/{a.score[1]}" if n and a else ""
+                )
+            lines.append(f"{framework:<10}{server:<11}" + "".join(f"{c:>13}" for c in cells))
+    return "\n".join(lines)
+
+
 def render_markdown(rows: list[Row], meta: dict[str, Any]) -> str:
     lines = [
         "# Proxy report: frameworks x servers x proxy modes",
