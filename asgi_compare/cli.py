@@ -153,6 +153,17 @@ def _list(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
     return parse
 
 
+def _add_lists(parser: argparse.ArgumentParser, *options: tuple[str, tuple[str, ...]]) -> None:
+    """Comma-separated choices, all of them by default (``none`` stands for an empty list)."""
+    for option, allowed in options:
+        parser.add_argument(
+            option,
+            type=_list(allowed),
+            default=[a for a in allowed if a != "none"],
+            help=f"comma-separated, from {', '.join(allowed)} (default: all)",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asgi-compare",
@@ -238,18 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         "URL building), and write a Markdown table, an HTML page and JSON. Exits 1 when an "
         "adapter fails a probe.",
     )
-    report_lists: list[tuple[str, tuple[str, ...]]] = [
-        ("--framework", FRAMEWORKS),
-        ("--server", REAL_SERVERS),
-        ("--mode", PROXIES),
-    ]
-    for option, allowed in report_lists:
-        report.add_argument(
-            option,
-            type=_list(allowed),
-            default=list(allowed),
-            help=f"comma-separated, from {', '.join(allowed)} (default: all)",
-        )
+    _add_lists(report, ("--framework", FRAMEWORKS), ("--server", REAL_SERVERS), ("--mode", PROXIES))
     report.add_argument(
         "--out",
         type=Path,
@@ -276,19 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
         "concurrent fits, 200 concurrent sleeping requests and the plot. Writes Markdown, JSON "
         "and a chart per endpoint. Speed is reported, never asserted.",
     )
-    bench_lists: list[tuple[str, tuple[str, ...]]] = [
+    _add_lists(
+        bench,
         ("--framework", FRAMEWORKS),
         ("--server", REAL_SERVERS),
         ("--endpoint", endpoints),
         ("--extras", extras),
-    ]
-    for option, allowed in bench_lists:
-        bench.add_argument(
-            option,
-            type=_list(allowed),
-            default=[a for a in allowed if a != "none"],
-            help=f"comma-separated, from {', '.join(allowed)} (default: all)",
-        )
+    )
     bench.add_argument(
         "--duration", type=float, default=2.0, help="seconds per measurement (default 2)"
     )
