@@ -105,7 +105,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         endpoints=args.endpoint,
         duration=args.duration,
         connections=args.connections,
-        extras=[] if args.extras == ["none"] else args.extras,
+        extras=[e for e in args.extras if e != "none"],  # "none" alone: no extras
         pin=not args.no_pin and (os.cpu_count() or 1) >= 2,
     )
 
@@ -154,12 +154,12 @@ def _list(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
 
 
 def _add_lists(parser: argparse.ArgumentParser, *options: tuple[str, tuple[str, ...]]) -> None:
-    """Comma-separated choices, all of them by default (``none`` stands for an empty list)."""
+    """Comma-separated choices, all of them by default."""
     for option, allowed in options:
         parser.add_argument(
             option,
             type=_list(allowed),
-            default=[a for a in allowed if a != "none"],
+            default=list(allowed),
             help=f"comma-separated, from {', '.join(allowed)} (default: all)",
         )
 
