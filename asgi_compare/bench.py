@@ -18,7 +18,6 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import Any
 import httpx
 
 from asgi_compare.deploy import applies, free_ports, spawn, stop_process, wait_for_port
+from asgi_compare.deploy import command as deploy_command
 
 FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
 SERVERS = ("uvicorn", "hypercorn", "granian", "native")
@@ -111,22 +111,7 @@ def entrypoint(app: str, framework: str) -> str:
 
 def command(entry: str, server: str, port: int, pin: bool) -> list[str]:
     """One worker, the fastest event loop and HTTP parser each server offers."""
-    py = sys.executable
-    host = ["--host", "127.0.0.1", "--port", str(port)]
-    if server == "uvicorn":
-        cmd = [py, "-m", "uvicorn", entry, *host, "--loop", "uvloop", "--http", "httptools"]
-        cmd += ["--no-access-log", "--log-level", "warning"]
-    elif server == "hypercorn":
-        cmd = [py, "-m", "hypercorn", entry, "--bind", f"127.0.0.1:{port}"]
-        cmd += ["--worker-class", "uvloop", "--workers", "1"]
-    elif server == "granian":
-        cmd = [py, "-m", "granian", "--interface", "asgi", *host, "--loop", "uvloop"]
-        cmd += ["--workers", "1", "--no-ws", "--log-level", "warning", entry]
-    elif server == "native":
-        cmd = [py, "-m", "sanic", entry, *host, "--single-process", "--no-motd"]
-        cmd += ["--no-access-logs"]
-    else:
-        raise ValueError(f"unknown server {server!r}; choose from {', '.join(SERVERS)}")
+    cmd, _ = deploy_command(entry, server, "127.0.0.1", port, lean=True, tuned=True)
     return ["taskset", "-c", "0", *cmd] if pin else cmd
 
 

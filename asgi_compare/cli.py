@@ -32,27 +32,11 @@ def server_command(
     framework: str, server: str, host: str, port: int, root_path: str, workers: int
 ) -> tuple[list[str], dict[str, str]]:
     """The command line (and environment) that serves one adapter, as docs/proxy.md shows."""
+    from asgi_compare.deploy import command
+
     if server == "native" and framework != "sanic":
         raise SystemExit(f"asgi-compare serve: only sanic has a native server, not {framework}")
-    app = entrypoint(framework)
-    py = sys.executable
-    env: dict[str, str] = {}
-    if server == "uvicorn":
-        cmd = [py, "-m", "uvicorn", app, "--host", host, "--port", str(port)]
-        cmd += ["--workers", str(workers)] + (["--root-path", root_path] if root_path else [])
-    elif server == "hypercorn":
-        cmd = [py, "-m", "hypercorn", app, "--bind", f"{host}:{port}"]
-        cmd += ["--workers", str(workers)] + (["--root-path", root_path] if root_path else [])
-    elif server == "granian":
-        cmd = [py, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port)]
-        cmd += ["--workers", str(workers)]
-        cmd += (["--url-path-prefix", root_path] if root_path else []) + [app]
-    else:  # Sanic's own server has no root-path option: the app is told instead
-        cmd = [py, "-m", "sanic", app, "--host", host, "--port", str(port)]
-        cmd += ["--workers", str(workers)]
-        if root_path:
-            env["ASGI_COMPARE_ROOT_PATH"] = root_path
-    return cmd, env
+    return command(entrypoint(framework), server, host, port, workers=workers, root_path=root_path)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

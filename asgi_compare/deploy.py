@@ -77,36 +77,77 @@ def how_told_the_prefix(server: str, proxy: str) -> str | None:
     return "option"
 
 
+def command(
+    app: str,
+    server: str,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    root_path: str = "",
+    root_setting: str = "",
+    lean: bool = False,
+    tuned: bool = False,
+) -> tuple[list[str], dict[str, str]]:
+    """The one place that knows each server's command line; returns it and extra environment.
+
+    ``root_path`` goes to the server's root-path option, or, for Sanic's own server, which has
+    none, to the app as ``ASGI_COMPARE_ROOT_PATH``; ``root_setting`` always goes to the app.
+    ``lean``: no access log, warnings only, no WebSocket support (the API has none).
+    ``tuned``: the fastest event loop and HTTP parser each server offers, one process.
+    """
+    py = sys.executable
+    hosting = ["--host", host, "--port", str(port)]
+    if server == "uvicorn":
+        cmd = [py, "-m", "uvicorn", app, *hosting, "--workers", str(workers)]
+        cmd += ["--loop", "uvloop", "--http", "httptools"] if tuned else []
+        cmd += ["--no-access-log", "--log-level", "warning"] if lean else []
+    elif server == "hypercorn":
+        cmd = [py, "-m", "hypercorn", app, "--bind", f"{host}:{port}", "--workers", str(workers)]
+        cmd += ["--worker-class", "uvloop"] if tuned else []
+    elif server == "granian":
+        cmd = [py, "-m", "granian", "--interface", "asgi", *hosting, "--workers", str(workers)]
+        cmd += ["--loop", "uvloop"] if tuned else []
+        cmd += ["--no-ws", "--log-level", "warning"] if lean else []
+    elif server == "native":
+        cmd = [py, "-m", "sanic", app, *hosting]
+        cmd += ["--single-process"] if tuned else ["--workers", str(workers)]
+        cmd += ["--no-motd", "--no-access-logs"] if lean else []
+    else:
+        raise ValueError(f"unknown server {server!r}; choose from {', '.join(SERVERS)}")
+    env = {"ASGI_COMPARE_ROOT_PATH": root_setting} if root_setting else {}
+    if root_path and server in ROOT_OPTION:
+        cmd += [ROOT_OPTION[server], root_path]
+    elif root_path:
+        env["ASGI_COMPARE_ROOT_PATH"] = root_path
+    if server == "granian":
+        cmd.append(app)  # granian takes the app after its options
+    return cmd, env
+
+
 def server_command(
     framework: str, server: str, proxy: str, port: int, app: str | None = None
 ) -> tuple[list[str], dict[str, str]]:
-    """The command line and extra environment that serve ``framework`` for this mode.
+    """The command line and extra environment that serve ``framework`` for this proxy mode.
 
     ``app`` is the entrypoint, by default the adapter's own (``<framework>_app.app:app``).
     """
-    app = app or f"{framework}_app.app:app"
-    py = sys.executable
+    told = how_told_the_prefix(server, proxy)
+    cmd, env = command(
+        app or f"{framework}_app.app:app",
+        server,
+        "127.0.0.1",
+        port,
+        root_path=PREFIX if told == "option" else "",
+        root_setting=PREFIX if told == "setting" else "",
+        lean=True,
+    )
     if server == "uvicorn":
-        cmd = [py, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-        cmd += ["--no-access-log", "--timeout-graceful-shutdown", "5"]
+        cmd += ["--timeout-graceful-shutdown", "5"]
         if proxy == "forwarded":
             # uvicorn would replace the scope's client with X-Forwarded-For before the app
             # sees it, and the app could no longer tell whether its peer is a trusted proxy.
             cmd += ["--no-proxy-headers"]
-    elif server == "hypercorn":
-        cmd = [py, "-m", "hypercorn", app, "--bind", f"127.0.0.1:{port}"]
-    elif server == "granian":
-        cmd = [py, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1"]
-        cmd += ["--port", str(port), "--no-ws", app]
-    elif server == "native":
-        cmd = [py, "-m", "sanic", app, "--host", "127.0.0.1", "--port", str(port)]
-        cmd += ["--no-motd", "--no-access-logs"]
-    else:
-        raise ValueError(f"unknown server {server!r}; choose from {', '.join(SERVERS)}")
-    told = how_told_the_prefix(server, proxy)
-    if told == "option":
-        cmd += [ROOT_OPTION[server], PREFIX]
-    env = {"ASGI_COMPARE_ROOT_PATH": PREFIX} if told == "setting" else {}
     return cmd, env
 
 
