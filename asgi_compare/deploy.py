@@ -126,7 +126,12 @@ def command(
 
 
 def server_command(
-    framework: str, server: str, proxy: str, port: int, app: str | None = None
+    framework: str,
+    server: str,
+    proxy: str,
+    port: int,
+    app: str | None = None,
+    workers: int = 1,
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and extra environment that serve ``framework`` for this proxy mode.
 
@@ -138,6 +143,7 @@ def server_command(
         server,
         "127.0.0.1",
         port,
+        workers=workers,
         root_path=PREFIX if told == "option" else "",
         root_setting=PREFIX if told == "setting" else "",
         lean=True,
@@ -242,6 +248,8 @@ class Deployment:
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     used: bool = False  # has served a test since it started
     app: str | None = None  # the entrypoint, when not the adapter's own
+    env: dict[str, str] = field(default_factory=dict)  # settings for the app, e.g. its store
+    workers: int = 1
 
     @property
     def id(self) -> str:
@@ -262,8 +270,10 @@ class Deployment:
         return self.workdir / f"{self.id}-{self.port}.log"
 
     def start(self) -> None:
-        cmd, env = server_command(self.framework, self.server, self.proxy, self.port, self.app)
-        self.proc = spawn(cmd, env, self.log)
+        cmd, env = server_command(
+            self.framework, self.server, self.proxy, self.port, self.app, self.workers
+        )
+        self.proc = spawn(cmd, {**env, **self.env}, self.log)
         self.used = False
 
     def wait_ready(self, timeout: float = 30.0) -> None:

@@ -34,6 +34,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from asgi_compare.deploy import PROXIES, SERVERS, Deployment, Matrix, Nginx, applies
+from core.settings import Settings
 
 FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
 REFERENCE = "fastapi"  # FastAPI's answers are the reference where the contract is silent
@@ -268,11 +269,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- fixtures ----------------------------------------------------------------------------------
 
 
-def load_app(framework: str) -> Any:
-    """A fresh app of this adapter, from its own ``create_app()``."""
+def load_app(framework: str, settings: Settings | None = None) -> Any:
+    """A fresh app of this adapter, from its own ``create_app()``; settings from the
+    environment unless given."""
     module = importlib.import_module(f"{framework}_app.app")
-    factory: Callable[[], Any] = module.create_app
-    return factory()
+    factory: Callable[[Settings | None], Any] = module.create_app
+    return factory(settings)
 
 
 def as_served(app: Any) -> Any:
@@ -289,9 +291,15 @@ def as_served(app: Any) -> Any:
     return served
 
 
-async def open_in_process(stack: AsyncExitStack, framework: str, mount: str) -> Api:
+async def open_in_process(
+    stack: AsyncExitStack,
+    framework: str,
+    mount: str = "no-prefix",
+    settings: Settings | None = None,
+) -> Api:
     root, path_has_root = MOUNTS[mount]
-    manager = await stack.enter_async_context(LifespanManager(as_served(load_app(framework))))
+    app = as_served(load_app(framework, settings))
+    manager = await stack.enter_async_context(LifespanManager(app))
     transport = httpx.ASGITransport(app=manager.app, root_path=root)
     base = "http://testserver" + (root if path_has_root else "")
     client = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=base))

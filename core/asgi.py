@@ -18,6 +18,8 @@ runs no ASGI middleware; ``sanic_app`` applies the same :class:`Contract` throug
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import ipaddress
 import logging
 import re
@@ -26,7 +28,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from core.errors import ApiError, MethodNotAllowed, RouteNotFound, TrailingSlash, error_response
+from core.errors import (
+    ApiError,
+    BodyTooLarge,
+    MethodNotAllowed,
+    RouteNotFound,
+    TrailingSlash,
+    Unauthorized,
+    error_response,
+)
 from core.routes import ROUTES, RouteTable
 from core.settings import Settings, normalise_prefix
 
@@ -63,6 +73,17 @@ def _trusts(
     except ValueError:
         return False
     return any(address in net for net in nets)
+
+
+# What a client may load without the API key: the redirect to the docs, the docs page, its
+# files and the OpenAPI document it renders.
+_OPEN_PATHS = frozenset(("/", "/docs", "/openapi.json"))
+_OPEN_PREFIX = "/docs/static/"
+_KEY_SCHEMES = ("key", "bearer")  # Posit Connect's "Key <key>", and the usual "Bearer <key>"
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).digest()
 
 
 def _strip_root(path: str, root: str) -> str:
@@ -114,13 +135,17 @@ class Contract:
         peer: str | None,
     ) -> Resolution:
         # Most requests carry no X-Forwarded-*: the peer's address is only looked at when one does.
-        forwarded = self._forwarded(headers)
+        forwarded, credentials = self._scan(headers)
         if forwarded and not self.trusts(peer):
             forwarded = {}
         root = self.settings.root_path or forwarded.get("prefix") or normalise_prefix(scope_root)
         route_path = _strip_root(path, root)
         as_method = "GET" if method == "HEAD" else method
-        answer = self._answer(as_method, route_path, root, query_string)
+        answer: ApiError | None = None
+        if self._key is not None and not self._open(route_path) and not self._admits(credentials):
+            answer = Unauthorized()
+        else:
+            answer = self._answer(as_method, route_path, root, query_string)
         if answer is not None:
             return Resolution(root, route_path, as_method, answer)
         return Resolution(
@@ -131,6 +156,24 @@ class Contract:
             client=forwarded.get("for"),
             host=forwarded.get("host"),
         )
+
+    @cached_property
+    def _key(self) -> bytes | None:
+        key = self.settings.api_key
+        return None if key is None else _digest(key)
+
+    @staticmethod
+    def _open(route_path: str) -> bool:
+        path = route_path.rstrip("/") or "/"
+        return path in _OPEN_PATHS or route_path.startswith(_OPEN_PREFIX)
+
+    def _admits(self, credentials: str | None) -> bool:
+        """``Key <key>`` or ``Bearer <key>``, compared in constant time (as digests)."""
+        assert self._key is not None
+        scheme, _, token = (credentials or "").strip().partition(" ")
+        if scheme.lower() not in _KEY_SCHEMES:
+            token = ""  # still compared, so that a wrong scheme takes as long as a wrong key
+        return hmac.compare_digest(_digest(token.strip()), self._key)
 
     def location(self, value: str, root: str) -> str:
         """A path-only Location gets the prefix; absolute and protocol-relative ones do not."""
@@ -153,10 +196,15 @@ class Contract:
             return MethodNotAllowed(allowed)
         return None
 
-    def _forwarded(self, headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    def _scan(self, headers: Iterable[tuple[bytes, bytes]]) -> tuple[dict[str, str], str | None]:
+        """One pass over the headers: X-Forwarded-*, and Authorization when a key is set."""
         found: dict[str, str] = {}
+        credentials = None
+        wants_key = self.settings.api_key is not None
         for name, raw in headers:
             if name[:12].lower() != b"x-forwarded-":
+                if wants_key and name.lower() == b"authorization":
+                    credentials = raw.decode("latin-1")
                 continue
             key = name.lower()
             value = raw.decode("latin-1").strip()
@@ -170,7 +218,7 @@ class Contract:
                 found["host"] = value
             elif key == b"x-forwarded-for" and value:
                 found["for"] = self._client_of(value)
-        return found
+        return found, credentials
 
     def _client_of(self, chain: str) -> str:
         """The nearest address in the chain that is not a trusted proxy (uvicorn's rule)."""
@@ -196,6 +244,7 @@ class ContractMiddleware:
         self.app = app
         self.contract = Contract(settings or Settings(), routes)
         self.path_includes_root = path_includes_root
+        self.max_body_bytes = self.contract.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -230,6 +279,13 @@ class ContractMiddleware:
             await _send_error(send_wrapper, r.answer)
             return
 
+        if method not in _BODYLESS:
+            try:
+                receive = await _limited(receive, scope["headers"], self.max_body_bytes)
+            except BodyTooLarge as exc:
+                await _send_error(send_wrapper, exc)
+                return
+
         inner = dict(scope)
         inner["root_path"] = r.root
         inner["path"] = r.root + r.route_path if self.path_includes_root else r.route_path
@@ -259,6 +315,64 @@ class ContractMiddleware:
 
     def _location(self, value: bytes, root: str) -> bytes:
         return self.contract.location(value.decode("latin-1"), root).encode("latin-1")
+
+
+_BODYLESS = frozenset(("GET", "HEAD", "OPTIONS"))  # no route here reads a body for these
+# A body over the limit is still read, and thrown away, up to this many bytes before the 413 is
+# sent: a server that closes a connection with unread bytes makes the kernel reset it, and a
+# client (or nginx) still sending then loses the answer (a ReadError, or nginx's 502). Past
+# this, the server closes the connection, as nginx does after its own lingering close.
+DRAIN_BYTES = 64 * 1024 * 1024
+
+
+async def _limited(receive: Receive, headers: Iterable[tuple[bytes, bytes]], limit: int) -> Receive:
+    """The request body read up front, refused past ``limit`` bytes, then handed on as one message.
+
+    Nothing past ``limit`` bytes is ever kept: a body over it, declared by ``Content-Length``
+    or found while counting a chunked one, is read on and discarded, then refused with 413.
+    """
+    for name, value in headers:
+        if name.lower() == b"content-length":
+            if value.strip() == b"0":
+                return receive  # nothing to read: leave the server's messages alone
+            break
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: pass that on
+            first = message
+            break
+        body = message.get("body", b"")
+        size += len(body)
+        more = message.get("more_body", False)
+        if size > limit:
+            chunks.clear()
+            await _discard(receive, more, DRAIN_BYTES)
+            raise BodyTooLarge(limit)
+        chunks.append(body)
+        if not more:
+            first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            break
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()  # after the body: the server's http.disconnect
+        replayed = True
+        return first
+
+    return replay
+
+
+async def _discard(receive: Receive, more: bool, budget: int) -> None:
+    while more and budget > 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        budget -= len(message.get("body", b""))
+        more = message.get("more_body", False)
 
 
 async def _send_error(send: Send, exc: BaseException) -> None:

@@ -15,6 +15,7 @@ __all__ = [
     "ApiError",
     "BadRequest",
     "BodyNotParsable",
+    "BodyTooLarge",
     "ErrorResponse",
     "GreetingNotFound",
     "ItemNotFound",
@@ -24,7 +25,10 @@ __all__ = [
     "NotFound",
     "RequestInvalid",
     "RouteNotFound",
+    "TooLarge",
+    "TooManyValues",
     "TrailingSlash",
+    "Unauthorized",
     "error_response",
 ]
 
@@ -74,6 +78,29 @@ class BodyNotParsable(BadRequest):
     detail = "There was an error parsing the body"
 
 
+class TooLarge(ApiError):
+    """More than a setting allows; the detail names the limit and the setting."""
+
+
+class BodyTooLarge(TooLarge):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Request body is larger than {limit} bytes (ASGI_COMPARE_MAX_BODY_BYTES)")
+
+
+class TooManyValues(TooLarge):
+    def __init__(self, cells: int, limit: int) -> None:
+        super().__init__(
+            f"X has {cells} values (rows x columns); the limit is {limit} (ASGI_COMPARE_MAX_CELLS)"
+        )
+
+
+class Unauthorized(ApiError):
+    """No API key, or the wrong one; the key a client sent is never repeated back."""
+
+    detail = "Missing or invalid API key"
+    challenge = 'Key realm="asgi-compare", Bearer realm="asgi-compare"'
+
+
 class TrailingSlash(ApiError):
     """A known path asked for with a trailing slash: 307 to it without, query kept.
 
@@ -107,8 +134,10 @@ class RequestInvalid(ApiError):
 _STATUS: dict[type[ApiError], int] = {
     TrailingSlash: 307,
     BadRequest: 400,
+    Unauthorized: 401,
     NotFound: 404,
     MethodNotAllowed: 405,
+    TooLarge: 413,
     RequestInvalid: 422,
 }
 
@@ -139,4 +168,6 @@ def error_response(exc: BaseException) -> ErrorResponse:
         headers["Allow"] = ", ".join(exc.allowed)
     elif isinstance(exc, TrailingSlash):
         headers["Location"] = exc.location
+    elif isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = exc.challenge
     return ErrorResponse(_status_of(exc), {"detail": exc.detail}, headers)

@@ -8,10 +8,12 @@ from typing import Any, Protocol
 from core.errors import ItemNotFound, NegativeItemId
 from core.models import Item, StoredItem
 
-__all__ = ["ItemStore", "MemoryItemStore"]
+__all__ = ["ItemStore", "MemoryItemStore", "checked_id"]
 
 
 class ItemStore(Protocol):
+    """Blocking calls: adapters make them off the event loop (the SQLite store does file I/O)."""
+
     def add(self, item: Item) -> StoredItem: ...
     def page(self, offset: int, limit: int) -> list[StoredItem]: ...
     def get(self, item_id: int) -> StoredItem: ...
@@ -20,7 +22,7 @@ class ItemStore(Protocol):
     def delete(self, item_id: int) -> None: ...
 
 
-def _checked(item_id: int) -> int:
+def checked_id(item_id: int) -> int:
     if item_id < 0:
         raise NegativeItemId()
     return item_id
@@ -47,21 +49,21 @@ class MemoryItemStore:
         return [StoredItem(id=i, **item.model_dump()) for i, item in page]
 
     def get(self, item_id: int) -> StoredItem:
-        item = self._items.get(_checked(item_id))
+        item = self._items.get(checked_id(item_id))
         if item is None:
             raise ItemNotFound()
         return StoredItem(id=item_id, **item.model_dump())
 
     def replace(self, item_id: int, item: Item) -> StoredItem:
         with self._lock:
-            if _checked(item_id) not in self._items:
+            if checked_id(item_id) not in self._items:
                 raise ItemNotFound()
             self._items[item_id] = item
         return StoredItem(id=item_id, **item.model_dump())
 
     def update(self, item_id: int, changes: dict[str, Any]) -> StoredItem:
         with self._lock:
-            current = self._items.get(_checked(item_id))
+            current = self._items.get(checked_id(item_id))
             if current is None:
                 raise ItemNotFound()
             updated = current.model_copy(update=changes)
@@ -70,5 +72,5 @@ class MemoryItemStore:
 
     def delete(self, item_id: int) -> None:
         with self._lock:
-            if self._items.pop(_checked(item_id), None) is None:
+            if self._items.pop(checked_id(item_id), None) is None:
                 raise ItemNotFound()

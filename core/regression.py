@@ -1,31 +1,69 @@
 """The linear-regression model behind /fit, /predict, /coefs, /plot and /reset.
 
-All methods are blocking CPU work: adapters run :meth:`fit`, :meth:`predict` and :meth:`plot_png`
-off the event loop. A fit is swapped in whole, under a lock, so a predict running in another
-thread sees either the old fit or the new one, never half of each. scikit-learn and NumPy are
-imported on first use to keep start-up fast.
+All methods are blocking (CPU work, and with the SQLite store, file I/O): adapters run them off
+the event loop. The fit itself is scikit-learn's; what is kept of it is its intercept and
+coefficients, with the training data for the plot, in a :class:`ModelStore`: this process's
+memory by default, or SQLite (:mod:`core.store`) so that every worker process serves the same
+fit and a restart keeps it. A fit is saved whole, so a predict running in another thread or
+process sees either the old fit or the new one, never half of each. Predictions are
+``X @ coef + intercept``, which is what scikit-learn's ``LinearRegression.predict`` computes.
+scikit-learn and NumPy are imported on first use to keep start-up fast.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from core.errors import ModelNotFitted, RequestInvalid
+from core.errors import ModelNotFitted, RequestInvalid, TooManyValues
 from core.models import Coefs, FitData, PredictData, Prediction
 from core.plots import residual_plot_png
 
-__all__ = ["Regression"]
+__all__ = ["FitState", "MemoryModelStore", "ModelStore", "Regression"]
 
 
-@dataclass(slots=True)
-class _Fit:
-    model: Any  # sklearn.linear_model.LinearRegression
-    fitted: list[float]  # the training data's fitted values and residuals, for the plot
-    residuals: list[float]
-    columns: int
-    plot: bytes | None = field(default=None)
+@dataclass(frozen=True, slots=True)
+class FitState:
+    """What is kept of a fit. ``version`` changes with every fit and reset (it keys the plot)."""
+
+    version: int
+    intercept: float
+    coef: list[float]
+    X: list[list[float]] | None = None  # the training data: loaded only to draw the plot
+    y: list[float] | None = None
+
+
+class ModelStore(Protocol):
+    def save(
+        self, intercept: float, coef: list[float], X: list[list[float]], y: list[float]
+    ) -> None: ...
+    def load(self, training: bool = False) -> FitState | None: ...
+    def clear(self) -> None: ...
+
+
+class MemoryModelStore:
+    """The fit in this process's memory: each worker process has its own."""
+
+    def __init__(self) -> None:
+        self._state: FitState | None = None
+        self._versions = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def save(
+        self, intercept: float, coef: list[float], X: list[list[float]], y: list[float]
+    ) -> None:
+        with self._lock:
+            self._state = FitState(next(self._versions), intercept, coef, X, y)
+
+    def load(self, training: bool = False) -> FitState | None:
+        return self._state
+
+    def clear(self) -> None:
+        with self._lock:
+            self._state = None
+            next(self._versions)
 
 
 def _overflow(loc: list[str | int], what: str) -> RequestInvalid:
@@ -42,33 +80,41 @@ def _overflow(loc: list[str | int], what: str) -> RequestInvalid:
     )
 
 
+def _predict(X: Any, state: FitState) -> Any:
+    import numpy as np
+
+    return np.asarray(X, dtype=float) @ np.asarray(state.coef, dtype=float) + state.intercept
+
+
 class Regression:
-    def __init__(self) -> None:
-        self._fit: _Fit | None = None
-        self._lock = threading.Lock()
+    def __init__(self, store: ModelStore | None = None, max_cells: int = 100_000) -> None:
+        self.store: ModelStore = MemoryModelStore() if store is None else store
+        self.max_cells = max_cells
+        self._plot: tuple[int, bytes] | None = None  # (version, PNG) of the last plot drawn
         self._drawing = threading.Lock()
 
     def fit(self, data: FitData) -> Coefs:
         import numpy as np
         from sklearn.linear_model import LinearRegression
 
+        self._check_size(data.X)
         X = np.asarray(data.X, dtype=float)
         y = np.asarray(data.y, dtype=float)
         with np.errstate(all="ignore"):  # overflow is checked below, not warned about
             model = LinearRegression().fit(X, y)
-            fitted = model.predict(X)
-            residuals = y - fitted
+            residuals = y - model.predict(X)
         if not all(np.isfinite(a).all() for a in (model.coef_, model.intercept_, residuals)):
             raise _overflow(["body"], "the fit")  # the previous fit, if any, is kept
-        with self._lock:
-            self._fit = _Fit(model, fitted.tolist(), residuals.tolist(), X.shape[1])
-        return _coefs(model)
+        intercept, coef = float(model.intercept_), model.coef_.tolist()
+        self.store.save(intercept, coef, data.X, data.y)
+        return Coefs(intercept=intercept, coef=coef)
 
     def predict(self, data: PredictData) -> Prediction:
         import numpy as np
 
-        fit = self._current()
-        expected = fit.columns
+        self._check_size(data.X)
+        state = self._current()
+        expected = len(state.coef)
         if len(data.X[0]) != expected:
             raise RequestInvalid(
                 [
@@ -84,35 +130,47 @@ class Regression:
                 ]
             )
         with np.errstate(all="ignore"):
-            y_hat = fit.model.predict(np.asarray(data.X, dtype=float))
+            y_hat = _predict(data.X, state)
         if not np.isfinite(y_hat).all():
             raise _overflow(["body", "X"], "the prediction")
         return Prediction(y_hat=y_hat.tolist())
 
     def coefs(self) -> Coefs:
-        fit = self._fit
-        return Coefs(intercept=None, coef=None) if fit is None else _coefs(fit.model)
+        state = self.store.load()
+        if state is None:
+            return Coefs(intercept=None, coef=None)
+        return Coefs(intercept=state.intercept, coef=state.coef)
 
     def plot_png(self) -> bytes:
         """The residual plot of the training data, drawn once per fit and then served from cache."""
-        fit = self._current()
-        if fit.plot is None:
+        version = self._current().version
+        if self._plot is None or self._plot[0] != version:
             # One request draws; the others that arrive meanwhile wait for it, not draw again.
             with self._drawing:
-                if fit.plot is None:
-                    fit.plot = residual_plot_png(fit.fitted, fit.residuals)
-        return fit.plot
+                if self._plot is None or self._plot[0] != version:
+                    self._plot = self._draw()
+        return self._plot[1]
 
     def reset(self) -> None:
-        with self._lock:
-            self._fit = None
+        self.store.clear()
 
-    def _current(self) -> _Fit:
-        fit = self._fit
-        if fit is None:
+    def _draw(self) -> tuple[int, bytes]:
+        import numpy as np
+
+        state = self.store.load(training=True)
+        if state is None or state.X is None or state.y is None:
+            raise ModelNotFitted()  # reset meanwhile
+        fitted = _predict(state.X, state)
+        residuals = np.asarray(state.y, dtype=float) - fitted
+        return state.version, residual_plot_png(fitted.tolist(), residuals.tolist())
+
+    def _current(self) -> FitState:
+        state = self.store.load()
+        if state is None:
             raise ModelNotFitted()
-        return fit
+        return state
 
-
-def _coefs(model: Any) -> Coefs:
-    return Coefs(intercept=float(model.intercept_), coef=model.coef_.tolist())
+    def _check_size(self, X: list[list[float]]) -> None:
+        cells = len(X) * len(X[0])
+        if cells > self.max_cells:
+            raise TooManyValues(cells, self.max_cells)

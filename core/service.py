@@ -10,6 +10,7 @@ from core.greetings import Greetings
 from core.items import ItemStore, MemoryItemStore
 from core.regression import Regression
 from core.settings import Settings
+from core.store import open_stores
 
 __all__ = ["Service"]
 
@@ -23,12 +24,17 @@ class Service:
 
     @classmethod
     def create(cls, settings: Settings | None = None, items: ItemStore | None = None) -> Service:
-        """Everything an adapter's ``create_app()`` needs; collaborators may be passed in."""
+        """Everything an adapter's ``create_app()`` needs; collaborators may be passed in.
+
+        The stores are the ones ``settings.store`` names (``ASGI_COMPARE_STORE``).
+        """
         settings = Settings.from_env() if settings is None else settings
+        item_store, model_store = open_stores(settings)
         return cls(
             settings=settings,
             greetings=Greetings.from_file(settings.greetings_file),
-            items=MemoryItemStore() if items is None else items,
+            items=item_store if items is None else items,
+            model=Regression(model_store, max_cells=settings.max_cells),
         )
 
     def warm_up(self) -> threading.Thread:

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings", "normalise_prefix"]
+__all__ = ["MEMORY", "Settings", "SettingsError", "normalise_prefix"]
+
+MEMORY = "memory"
+MIB = 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A setting in the environment that cannot be used; the message says which and why."""
 
 
 def normalise_prefix(value: str) -> str:
     """``"px/"`` and ``"/px/"`` both mean ``"/px"``; ``""`` and ``"/"`` mean no prefix."""
     value = value.strip().strip("/")
     return f"/{value}" if value else ""
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, not {value}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +49,14 @@ class Settings:
     # Peers whose X-Forwarded-* headers are believed: addresses or networks, or "*" for any
     # (uvicorn's --forwarded-allow-ips, with the same default).
     forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1",)
+    # A request body longer than this is refused with 413 while it is read.
+    max_body_bytes: int = MIB
+    # /fit and /predict refuse an X with more values than this (rows x columns) with 413.
+    max_cells: int = 100_000
+    # Where items and the fit live: "memory" (this process) or "sqlite:///PATH".
+    store: str = MEMORY
+    # When set, every route but the docs needs "Authorization: Key <key>" or "Bearer <key>".
+    api_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -39,4 +67,8 @@ class Settings:
             greetings_file=Path(greetings) if greetings else None,
             root_path=normalise_prefix(env.get("ASGI_COMPARE_ROOT_PATH", "")),
             forwarded_allow_ips=tuple(a.strip() for a in allow.split(",") if a.strip()),
+            max_body_bytes=_positive_int(env, "ASGI_COMPARE_MAX_BODY_BYTES", MIB),
+            max_cells=_positive_int(env, "ASGI_COMPARE_MAX_CELLS", 100_000),
+            store=env.get("ASGI_COMPARE_STORE", "").strip() or MEMORY,
+            api_key=env.get("ASGI_COMPARE_API_KEY") or None,
         )

@@ -2,8 +2,9 @@
 
 Resources are classes that receive their collaborators; related routes share a resource
 through suffixed responders (``on_get_item``). Handlers read raw parts of the request and let
-core's ``RequestParser`` validate them, so errors read exactly as FastAPI's. CPU work goes
-through ``falcon.util.sync_to_async``, which runs it in a thread off the event loop.
+core's ``RequestParser`` validate them, so errors read exactly as FastAPI's. Blocking work (CPU,
+and the item and model stores, which may be a SQLite file) goes through
+``falcon.util.sync_to_async``, which runs it in a thread off the event loop.
 """
 
 from __future__ import annotations
@@ -121,13 +122,14 @@ class ItemsResource:
         parser = RequestParser()
         page = parser.query(Page, req.query_string)
         parser.check()
-        resp.media = [i.model_dump() for i in self.items.page(page.offset, page.limit)]
+        items = await in_thread(self.items.page, page.offset, page.limit)
+        resp.media = [i.model_dump() for i in items]
 
     async def on_post(self, req: Req, resp: Resp) -> None:
         parser = RequestParser()
         item = parser.body(Item, await _body(req), req.content_type)
         parser.check()
-        stored = self.items.add(item)
+        stored = await in_thread(self.items.add, item)
         resp.status = falcon.HTTP_201
         resp.location = f"/items/{stored.id}"
         resp.media = stored.model_dump()
@@ -136,14 +138,16 @@ class ItemsResource:
         parser = RequestParser()
         ref = parser.path(ItemRef, {"item_id": item_id})
         parser.check()
-        resp.media = self.items.get(ref.item_id).model_dump()
+        stored = await in_thread(self.items.get, ref.item_id)
+        resp.media = stored.model_dump()
 
     async def on_put_item(self, req: Req, resp: Resp, item_id: str) -> None:
         parser = RequestParser()
         ref = parser.path(ItemRef, {"item_id": item_id})
         item = parser.body(Item, await _body(req), req.content_type)
         parser.check()
-        resp.media = self.items.replace(ref.item_id, item).model_dump()
+        stored = await in_thread(self.items.replace, ref.item_id, item)
+        resp.media = stored.model_dump()
 
     async def on_patch_item(self, req: Req, resp: Resp, item_id: str) -> None:
         parser = RequestParser()
@@ -151,13 +155,14 @@ class ItemsResource:
         patch = parser.body(ItemPatch, await _body(req), req.content_type)
         parser.check()
         changes = patch.model_dump(exclude_unset=True)
-        resp.media = self.items.update(ref.item_id, changes).model_dump()
+        stored = await in_thread(self.items.update, ref.item_id, changes)
+        resp.media = stored.model_dump()
 
     async def on_delete_item(self, req: Req, resp: Resp, item_id: str) -> None:
         parser = RequestParser()
         ref = parser.path(ItemRef, {"item_id": item_id})
         parser.check()
-        self.items.delete(ref.item_id)
+        await in_thread(self.items.delete, ref.item_id)
         resp.status = falcon.HTTP_204
 
 
@@ -180,7 +185,8 @@ class ModelResource:
         resp.media = prediction.model_dump()
 
     async def on_get_coefs(self, req: Req, resp: Resp) -> None:
-        resp.media = self.model.coefs().model_dump()
+        coefs = await in_thread(self.model.coefs)
+        resp.media = coefs.model_dump()
 
     async def on_get_plot(self, req: Req, resp: Resp) -> None:
         png = await in_thread(self.model.plot_png)
@@ -188,7 +194,7 @@ class ModelResource:
         resp.data = png
 
     async def on_get_reset(self, req: Req, resp: Resp) -> None:
-        self.model.reset()
+        await in_thread(self.model.reset)
         resp.media = {}
 
     on_post_reset = on_get_reset

@@ -1,8 +1,9 @@
 """The asgi-compare API on FastAPI, written the way FastAPI's tutorial writes it.
 
 Query and path parameters are core's pydantic models (FastAPI's "query parameter models"),
-bodies are core's models, and CPU-bound handlers are plain ``def``: FastAPI runs those in its
-threadpool, off the event loop.
+bodies are core's models, and handlers that block (CPU work, and the item and model stores,
+which may be a SQLite file) are plain ``def``: FastAPI runs those in its threadpool, off the
+event loop.
 """
 
 from __future__ import annotations
@@ -126,12 +127,12 @@ async def greeting(lang: str, service: ServiceDep) -> Greeting:
 
 
 @router.get("/items")
-async def list_items(page: Annotated[Page, Query()], service: ServiceDep) -> list[StoredItem]:
+def list_items(page: Annotated[Page, Query()], service: ServiceDep) -> list[StoredItem]:
     return service.items.page(page.offset, page.limit)
 
 
 @router.post("/items", status_code=201, responses=BAD_REQUEST)
-async def create_item(item: Item, response: Response, service: ServiceDep) -> StoredItem:
+def create_item(item: Item, response: Response, service: ServiceDep) -> StoredItem:
     stored = service.items.add(item)
     response.headers["Location"] = f"/items/{stored.id}"
     return stored
@@ -141,22 +142,22 @@ ItemId = Annotated[int, Path()]
 
 
 @router.get("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND})
-async def get_item(item_id: ItemId, service: ServiceDep) -> StoredItem:
+def get_item(item_id: ItemId, service: ServiceDep) -> StoredItem:
     return service.items.get(item_id)
 
 
 @router.put("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND})
-async def replace_item(item_id: ItemId, item: Item, service: ServiceDep) -> StoredItem:
+def replace_item(item_id: ItemId, item: Item, service: ServiceDep) -> StoredItem:
     return service.items.replace(item_id, item)
 
 
 @router.patch("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND})
-async def update_item(item_id: ItemId, patch: ItemPatch, service: ServiceDep) -> StoredItem:
+def update_item(item_id: ItemId, patch: ItemPatch, service: ServiceDep) -> StoredItem:
     return service.items.update(item_id, patch.model_dump(exclude_unset=True))
 
 
 @router.delete("/items/{item_id}", status_code=204, responses={**BAD_REQUEST, **NOT_FOUND})
-async def delete_item(item_id: ItemId, service: ServiceDep) -> Response:
+def delete_item(item_id: ItemId, service: ServiceDep) -> Response:
     service.items.delete(item_id)
     return Response(status_code=204)
 
@@ -172,7 +173,7 @@ def predict(data: PredictData, service: ServiceDep) -> Prediction:
 
 
 @router.get("/coefs")
-async def coefs(service: ServiceDep) -> Coefs:
+def coefs(service: ServiceDep) -> Coefs:
     return service.model.coefs()
 
 
@@ -183,7 +184,7 @@ def plot(service: ServiceDep) -> Response:
 
 @router.get("/reset")
 @router.post("/reset")
-async def reset(service: ServiceDep) -> Empty:
+def reset(service: ServiceDep) -> Empty:
     service.model.reset()
     return Empty()
 

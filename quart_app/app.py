@@ -2,8 +2,9 @@
 
 A blueprint holds the routes; each app keeps its own core ``Service`` in
 ``app.extensions``. Handlers read raw parts of the request and let core's ``RequestParser``
-validate them, so errors read exactly as FastAPI's. CPU work goes through ``quart.utils.run_sync``,
-which runs it in a thread off the event loop. ASGI middleware wraps ``app.asgi_app``.
+validate them, so errors read exactly as FastAPI's. Blocking work (CPU, and the item and model
+stores, which may be a SQLite file) goes through ``quart.utils.run_sync``, which runs it in a
+thread off the event loop. ASGI middleware wraps ``app.asgi_app``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from core.models import (
     Page,
     PredictData,
     Prediction,
+    StoredItem,
     UserPath,
     UserQuery,
 )
@@ -133,7 +135,8 @@ async def list_items() -> list[dict[str, Any]]:
     parser = RequestParser()
     page = parser.query(Page, request.query_string)
     parser.check()
-    return [i.model_dump() for i in _service().items.page(page.offset, page.limit)]
+    items: list[StoredItem] = await run_sync(_service().items.page)(page.offset, page.limit)
+    return [i.model_dump() for i in items]
 
 
 @bp.post("/items")
@@ -141,7 +144,7 @@ async def create_item() -> tuple[dict[str, Any], int, dict[str, str]]:
     parser = RequestParser()
     item = parser.body(Item, await _body(), request.headers.get("content-type"))
     parser.check()
-    stored = _service().items.add(item)
+    stored: StoredItem = await run_sync(_service().items.add)(item)
     return stored.model_dump(), 201, {"Location": f"/items/{stored.id}"}
 
 
@@ -150,7 +153,8 @@ async def get_item(item_id: str) -> dict[str, Any]:
     parser = RequestParser()
     ref = parser.path(ItemRef, {"item_id": item_id})
     parser.check()
-    return _service().items.get(ref.item_id).model_dump()
+    stored: StoredItem = await run_sync(_service().items.get)(ref.item_id)
+    return stored.model_dump()
 
 
 @bp.put("/items/<item_id>")
@@ -159,7 +163,8 @@ async def replace_item(item_id: str) -> dict[str, Any]:
     ref = parser.path(ItemRef, {"item_id": item_id})
     item = parser.body(Item, await _body(), request.headers.get("content-type"))
     parser.check()
-    return _service().items.replace(ref.item_id, item).model_dump()
+    stored: StoredItem = await run_sync(_service().items.replace)(ref.item_id, item)
+    return stored.model_dump()
 
 
 @bp.patch("/items/<item_id>")
@@ -168,7 +173,9 @@ async def update_item(item_id: str) -> dict[str, Any]:
     ref = parser.path(ItemRef, {"item_id": item_id})
     patch = parser.body(ItemPatch, await _body(), request.headers.get("content-type"))
     parser.check()
-    return _service().items.update(ref.item_id, patch.model_dump(exclude_unset=True)).model_dump()
+    changes = patch.model_dump(exclude_unset=True)
+    stored: StoredItem = await run_sync(_service().items.update)(ref.item_id, changes)
+    return stored.model_dump()
 
 
 @bp.delete("/items/<item_id>")
@@ -176,7 +183,7 @@ async def delete_item(item_id: str) -> tuple[str, int]:
     parser = RequestParser()
     ref = parser.path(ItemRef, {"item_id": item_id})
     parser.check()
-    _service().items.delete(ref.item_id)
+    await run_sync(_service().items.delete)(ref.item_id)
     return "", 204
 
 
@@ -200,7 +207,8 @@ async def predict() -> dict[str, Any]:
 
 @bp.get("/coefs")
 async def coefs() -> dict[str, Any]:
-    return _service().model.coefs().model_dump()
+    coefs: Coefs = await run_sync(_service().model.coefs)()
+    return coefs.model_dump()
 
 
 @bp.get("/plot")
@@ -211,7 +219,7 @@ async def plot() -> Response:
 
 @bp.route("/reset", methods=["GET", "POST"])
 async def reset() -> dict[str, Any]:
-    _service().model.reset()
+    await run_sync(_service().model.reset)()
     return {}
 
 
@@ -231,6 +239,8 @@ async def handle_error(exc: Exception) -> tuple[dict[str, Any], int, dict[str, s
 def create_app(settings: Settings | None = None, service: Service | None = None) -> Quart:
     service = Service.create(settings) if service is None else service
     app = Quart(__name__)
+    # Quart's own limit agrees with the contract's, which the middleware enforces first.
+    app.config["MAX_CONTENT_LENGTH"] = service.settings.max_body_bytes
     app.extensions["asgi_compare"] = service
     app.register_blueprint(bp)
     # Quart's documented place for ASGI middleware; Quart types ASGI with TypedDicts.
