@@ -93,7 +93,8 @@ def command(
 
     ``root_path`` goes to the server's root-path option, or, for Sanic's own server, which has
     none, to the app as ``ASGI_COMPARE_ROOT_PATH``; ``root_setting`` always goes to the app.
-    ``lean``: no access log, warnings only, no WebSocket support (the API has none).
+    ``lean``: no access log, warnings only, no WebSocket support (the API has none); otherwise
+    every server writes its access log to standard output.
     ``tuned``: the fastest event loop and HTTP parser each server offers, one process.
     """
     py = sys.executable
@@ -105,14 +106,15 @@ def command(
     elif server == "hypercorn":
         cmd = [py, "-m", "hypercorn", app, "--bind", f"{host}:{port}", "--workers", str(workers)]
         cmd += ["--worker-class", "uvloop"] if tuned else []
+        cmd += [] if lean else ["--access-logfile", "-"]
     elif server == "granian":
         cmd = [py, "-m", "granian", "--interface", "asgi", *hosting, "--workers", str(workers)]
         cmd += ["--loop", "uvloop"] if tuned else []
-        cmd += ["--no-ws", "--log-level", "warning"] if lean else []
+        cmd += ["--no-ws", "--log-level", "warning"] if lean else ["--access-log"]
     elif server == "native":
         cmd = [py, "-m", "sanic", app, *hosting]
         cmd += ["--single-process"] if tuned else ["--workers", str(workers)]
-        cmd += ["--no-motd", "--no-access-logs"] if lean else []
+        cmd += ["--no-motd", "--no-access-logs"] if lean else ["--access-logs"]
     else:
         raise ValueError(f"unknown server {server!r}; choose from {', '.join(SERVERS)}")
     env = {"ASGI_COMPARE_ROOT_PATH": root_setting} if root_setting else {}
@@ -132,10 +134,12 @@ def server_command(
     port: int,
     app: str | None = None,
     workers: int = 1,
+    lean: bool = True,
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and extra environment that serve ``framework`` for this proxy mode.
 
-    ``app`` is the entrypoint, by default the adapter's own (``<framework>_app.app:app``).
+    ``app`` is the entrypoint, by default the adapter's own (``<framework>_app.app:app``);
+    ``lean=False`` keeps the server's access log and informational messages.
     """
     told = how_told_the_prefix(server, proxy)
     cmd, env = command(
@@ -146,7 +150,7 @@ def server_command(
         workers=workers,
         root_path=PREFIX if told == "option" else "",
         root_setting=PREFIX if told == "setting" else "",
-        lean=True,
+        lean=lean,
     )
     if server == "uvicorn":
         cmd += ["--timeout-graceful-shutdown", "5"]
@@ -250,6 +254,7 @@ class Deployment:
     app: str | None = None  # the entrypoint, when not the adapter's own
     env: dict[str, str] = field(default_factory=dict)  # settings for the app, e.g. its store
     workers: int = 1
+    lean: bool = True  # no access log
 
     @property
     def id(self) -> str:
@@ -271,7 +276,7 @@ class Deployment:
 
     def start(self) -> None:
         cmd, env = server_command(
-            self.framework, self.server, self.proxy, self.port, self.app, self.workers
+            self.framework, self.server, self.proxy, self.port, self.app, self.workers, self.lean
         )
         self.proc = spawn(cmd, {**env, **self.env}, self.log)
         self.used = False

@@ -23,7 +23,7 @@ import signal
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from asgi_compare.deploy import PROXIES, SERVERS, Deployment, Matrix, Nginx, applies
+from asgi_compare.deploy import PROXIES, SERVERS, Deployment, Matrix, Nginx, applies, free_ports
 from core.settings import Settings
 
 FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
@@ -408,6 +408,29 @@ async def all_apis(request: pytest.FixtureRequest, target: Target) -> AsyncItera
         for d in group:
             d.wait_ready()
         yield [await open_deployed(stack, d) for d in group]
+
+
+@contextmanager
+def own_server(
+    framework: str,
+    server: str,
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    workers: int = 1,
+    lean: bool = True,
+) -> Iterator[Deployment]:
+    """A server of a test's own (no proxy), with settings for the app, stopped afterwards."""
+    port, spare = free_ports(2, start=26000)
+    d = Deployment(
+        framework, server, "none", port, spare, workdir, env=env or {}, workers=workers, lean=lean
+    )
+    d.start()
+    try:
+        d.wait_ready(timeout=60.0)
+        yield d
+    finally:
+        d.stop()
 
 
 def stop_all(deployments: list[Deployment]) -> None:
