@@ -1,0 +1,276 @@
+"""Durable, shared state (``ASGI_COMPARE_STORE=sqlite:///PATH``), load, and graceful shutdown,
+on real servers.
+
+- kill -9 the server after N acknowledged POST /items and a fit; restart it: all N items,
+  the coefficients and the plot are there.
+- Two worker processes: an item or a fit made through one is seen through the other. Which
+  worker holds a connection is read from the operating system (the process that owns the
+  accepted socket), so the test knows it crossed workers. With the memory store the same test
+  shows the workers diverging, which is why the SQLite store exists.
+- 1,000 concurrent POST /items get 1,000 distinct ids and a list of 1,000, with either store;
+  PATCHes of one item's four fields, sent together, lose none of them.
+- SIGTERM to the server while a request is in flight: the request completes with its 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+
+from asgi_compare.deploy import Deployment, group_alive
+from conformance_tests.plugin import Target, own_server
+
+pytestmark = [pytest.mark.starts_servers, pytest.mark.targets(modes=("none",))]
+
+FIT = {"X": [[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0]], "y": [3.0, 3.5, 8.0, 7.5]}
+STORES = ["memory", "sqlite"]
+
+
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    return {"ASGI_COMPARE_STORE": f"sqlite:///{tmp_path / 'api.db'}"}
+
+
+def kill_9(d: Deployment) -> None:
+    """SIGKILL to every process of the server at once: nothing gets to flush or clean up."""
+    assert d.proc is not None
+    os.killpg(d.proc.pid, signal.SIGKILL)
+    d.proc.wait()
+    deadline = time.monotonic() + 10
+    while group_alive(d.proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)  # workers outlive their leader by a moment, listening socket and all
+    d.proc = None
+
+
+def test_acknowledged_writes_survive_kill_9(framework: str, target: Target, tmp_path: Path) -> None:
+    env = sqlite_env(tmp_path)
+    sent = [
+        {"name": f"item {i}", "price": i + 0.5, "tax": None, "description": "d"} for i in range(50)
+    ]
+    with own_server(framework, target.server, tmp_path, env) as d:
+        with httpx.Client(base_url=d.base_url, timeout=30) as client:
+            acknowledged = []
+            for item in sent:
+                r = client.post("/items", json=item)
+                assert r.status_code == 201, r.text
+                acknowledged.append(r.json())
+            fit = client.post("/fit", json=FIT)
+            assert fit.status_code == 200, fit.text
+            plot = client.get("/plot").content
+        kill_9(d)
+        d.start()
+        d.wait_ready(timeout=60.0)
+        with httpx.Client(base_url=d.base_url, timeout=30) as client:
+            assert client.get("/items", params={"limit": 1000}).json() == acknowledged
+            assert client.get("/coefs").json() == fit.json()
+            assert client.get("/plot").content == plot
+            after = client.post("/items", json=sent[0])
+            assert after.json()["id"] == len(sent)  # ids go on; none is handed out twice
+
+
+# --- two workers -------------------------------------------------------------------------------
+
+
+class Worker:
+    """One keep-alive connection, and the worker process that accepted it."""
+
+    def __init__(self, d: Deployment) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
+        self.conn.connect()
+        assert self.conn.sock is not None
+        port = self.conn.sock.getsockname()[1]
+        self.request("GET", "/hello")  # accepted and served: now some worker owns it
+        # A server may close a connection (granian did once, starting); then none owns it.
+        self.pid = owner_of(d, port) if self.conn.sock is not None else None
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body)
+        headers = {} if body is None else {"content-type": "application/json"}
+        self.conn.request(method, path, body=data, headers=headers)
+        r = self.conn.getresponse()
+        content = r.read()
+        is_json = r.getheader("content-type", "").startswith("application/json")
+        return r.status, json.loads(content) if is_json else content
+
+
+def owner_of(d: Deployment, client_port: int) -> int | None:
+    assert d.proc is not None
+    leader = psutil.Process(d.proc.pid)
+    for proc in [leader, *leader.children(recursive=True)]:
+        for c in proc.net_connections(kind="tcp"):
+            if c.laddr and c.raddr and c.laddr.port == d.port and c.raddr.port == client_port:
+                return proc.pid
+    return None
+
+
+@contextmanager
+def two_workers(d: Deployment) -> Iterator[tuple[Worker, Worker]]:
+    """Connections, opened eight at a time, until two are held by different worker processes.
+
+    One at a time, an idle server may hand every connection to the same worker (granian does).
+    """
+    opened: list[Worker] = []
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(25):
+                opened += pool.map(lambda _: Worker(d), range(8))
+                by_pid = {w.pid: w for w in opened if w.pid is not None}
+                if len(by_pid) >= 2:
+                    a, b, *_ = by_pid.values()
+                    yield a, b
+                    return
+        raise AssertionError(f"{len(opened)} connections, all to one worker")
+    finally:
+        for w in opened:
+            w.conn.close()
+
+
+def test_two_workers_share_items_and_the_fit(
+    framework: str, target: Target, tmp_path: Path
+) -> None:
+    env = sqlite_env(tmp_path)
+    with (
+        own_server(framework, target.server, tmp_path, env, workers=2) as d,
+        two_workers(d) as (a, b),
+    ):
+        status, created = a.request("POST", "/items", {"name": "shared", "price": 2.5})
+        assert status == 201
+        assert b.request("GET", f"/items/{created['id']}") == (200, created)
+        status, coefs = b.request("POST", "/fit", FIT)
+        assert status == 200
+        assert a.request("GET", "/coefs") == (200, coefs)
+        assert a.request("POST", "/predict", {"X": [[1.0, 1.0]]})[0] == 200
+        assert a.request("GET", "/plot")[1] == b.request("GET", "/plot")[1]
+        assert a.request("PATCH", f"/items/{created['id']}", {"price": 3.0})[0] == 200
+        assert b.request("GET", f"/items/{created['id']}")[1]["price"] == 3.0
+        assert b.request("GET", "/reset")[0] == 200
+        assert a.request("GET", "/coefs") == (200, {"intercept": None, "coef": None})
+        # PATCHes of one item's fields, together, through both workers (kernel's choice).
+        lost = asyncio.run(patch_rounds(d.base_url, created["id"], rounds=10))
+    assert not lost, "\n".join(lost)
+
+
+@pytest.mark.targets(servers=("uvicorn",), modes=("none",))
+def test_with_the_memory_store_two_workers_diverge(
+    framework: str, target: Target, tmp_path: Path
+) -> None:
+    """Why the SQLite store exists: each worker process has its own items and fit."""
+    with own_server(framework, target.server, tmp_path, workers=2) as d, two_workers(d) as (a, b):
+        status, created = a.request("POST", "/items", {"name": "mine", "price": 1.0})
+        assert status == 201
+        assert b.request("GET", f"/items/{created['id']}")[0] == 404
+        assert b.request("POST", "/fit", FIT)[0] == 200
+        assert a.request("GET", "/coefs") == (200, {"intercept": None, "coef": None})
+
+
+# --- load --------------------------------------------------------------------------------------
+
+CONCURRENT = 1000
+
+
+async def post_all(base_url: str, n: int) -> list[httpx.Response]:
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+        return await asyncio.gather(
+            *(client.post("/items", json={"name": f"n{i}", "price": i}) for i in range(n))
+        )
+
+
+def warm(base_url: str) -> None:
+    """Wait until the app has loaded NumPy, scikit-learn and matplotlib, as it does at start.
+
+    The load is meant for the app at work, not for its first seconds, while that import holds
+    the interpreter and new connections queue up in the listen backlog.
+    """
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        assert client.post("/fit", json=FIT).status_code == 200
+        assert client.get("/plot").status_code == 200
+        assert client.get("/reset").status_code == 200
+
+
+@pytest.mark.targets(servers=("uvicorn",), modes=("none",))
+@pytest.mark.parametrize("store", STORES)
+def test_1000_concurrent_posts_and_patches_lose_nothing(
+    framework: str, target: Target, tmp_path: Path, store: str
+) -> None:
+    env = sqlite_env(tmp_path) if store == "sqlite" else {}
+    with own_server(framework, target.server, tmp_path, env) as d:
+        warm(d.base_url)
+        started = time.monotonic()
+        answers = asyncio.run(post_all(d.base_url, CONCURRENT))
+        took = time.monotonic() - started
+        statuses = {r.status_code for r in answers}
+        assert statuses == {201}, statuses
+        ids = sorted(r.json()["id"] for r in answers)
+        assert ids == list(range(CONCURRENT))
+        listed = httpx.get(f"{d.base_url}/items", params={"limit": 1000}, timeout=30).json()
+        assert sorted(i["id"] for i in listed) == ids
+        assert {i["name"] for i in listed} == {f"n{i}" for i in range(CONCURRENT)}
+        lost = asyncio.run(patch_rounds(d.base_url, ids[0], rounds=25))
+    assert not lost, "\n".join(lost)
+    print(f"{CONCURRENT} POSTs in {took:.2f}s")  # noqa: T201 (shown with -s)
+
+
+async def patch_rounds(base_url: str, item_id: int, rounds: int) -> list[str]:
+    """Each round PATCHes four fields of one item at once, then reads the item back."""
+    lost = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        for n in range(rounds):
+            changes: list[dict[str, Any]] = [
+                {"name": f"name {n}"},
+                {"description": f"description {n}"},
+                {"price": float(n)},
+                {"tax": n / 100},
+            ]
+            answers = await asyncio.gather(
+                *(client.patch(f"/items/{item_id}", json=c) for c in changes)
+            )
+            assert {r.status_code for r in answers} == {200}
+            item = (await client.get(f"/items/{item_id}")).json()
+            for change in changes:
+                for field, value in change.items():
+                    if item[field] != value:
+                        lost.append(f"round {n}: {field} is {item[field]!r}, not {value!r}")
+    return lost
+
+
+# --- graceful shutdown -------------------------------------------------------------------------
+
+
+def test_sigterm_lets_requests_in_flight_complete(
+    framework: str, target: Target, tmp_path: Path
+) -> None:
+    """As a platform stops a server (Kubernetes, systemd, Connect): SIGTERM to its main process."""
+    with own_server(framework, target.server, tmp_path) as d:
+        assert d.proc is not None
+        result: dict[str, Any] = {}
+
+        def pending() -> None:
+            try:
+                result["answer"] = httpx.get(f"{d.base_url}/async-route?delay=2", timeout=30)
+            except httpx.HTTPError as exc:
+                result["error"] = exc
+
+        thread = threading.Thread(target=pending)
+        thread.start()
+        time.sleep(0.7)  # the request is in the handler, sleeping
+        d.proc.send_signal(signal.SIGTERM)
+        thread.join(timeout=30)
+        exited = d.proc.wait(timeout=30)
+    assert "error" not in result, f"{result.get('error')!r} (server exited with {exited})"
+    answer: httpx.Response = result["answer"]
+    assert answer.status_code == 200
+    assert answer.json() == {"message": "This is an asynchronous route"}
