@@ -22,7 +22,7 @@ __all__ = ["ASSETS_PATH", "SWAGGER_UI_DIR", "openapi_document", "swagger_ui_html
 
 _REF = "#/components/schemas/{model}"
 BINARY: dict[str, str] = {"type": "string", "format": "binary"}
-ERROR_DESCRIPTIONS = {400: "Bad Request", 404: "Not Found"}
+ERROR_DESCRIPTIONS = {400: "Bad Request", 404: "Not Found", 413: "Content Too Large"}
 
 _VALIDATION_SCHEMAS: dict[str, Any] = {
     "ValidationError": {
@@ -125,8 +125,9 @@ def _operation(op: Operation) -> dict[str, Any]:
     elif op.media_type == "image/png":
         ok["content"] = {op.media_type: {"schema": BINARY}}
     responses: dict[str, Any] = {str(op.status): ok}
-    # Any body may be JSON that is not text at all: 400, as FastAPI answers it.
-    errors = sorted({*op.errors, 400} if op.body is not None else set(op.errors))
+    # Any body may be JSON that is not text at all (400, as FastAPI answers it), or be over the
+    # body limit (413).
+    errors = sorted({*op.errors, 400, 413} if op.body is not None else set(op.errors))
     for status in errors:
         responses[str(status)] = {
             "description": ERROR_DESCRIPTIONS[status],

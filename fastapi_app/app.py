@@ -55,6 +55,10 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 BAD_REQUEST: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorDetail, "description": "Bad Request"}
 }
+# Every body may be over the body limit (and /fit's and /predict's X over the cap on values).
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorDetail, "description": "Content Too Large"}
+}
 PNG: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
 }
@@ -131,7 +135,7 @@ def list_items(page: Annotated[Page, Query()], service: ServiceDep) -> list[Stor
     return service.items.page(page.offset, page.limit)
 
 
-@router.post("/items", status_code=201, responses=BAD_REQUEST)
+@router.post("/items", status_code=201, responses={**BAD_REQUEST, **TOO_LARGE})
 def create_item(item: Item, response: Response, service: ServiceDep) -> StoredItem:
     stored = service.items.add(item)
     response.headers["Location"] = f"/items/{stored.id}"
@@ -146,12 +150,12 @@ def get_item(item_id: ItemId, service: ServiceDep) -> StoredItem:
     return service.items.get(item_id)
 
 
-@router.put("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND})
+@router.put("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND, **TOO_LARGE})
 def replace_item(item_id: ItemId, item: Item, service: ServiceDep) -> StoredItem:
     return service.items.replace(item_id, item)
 
 
-@router.patch("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND})
+@router.patch("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND, **TOO_LARGE})
 def update_item(item_id: ItemId, patch: ItemPatch, service: ServiceDep) -> StoredItem:
     return service.items.update(item_id, patch.model_dump(exclude_unset=True))
 
@@ -162,12 +166,12 @@ def delete_item(item_id: ItemId, service: ServiceDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/fit", responses=BAD_REQUEST)
+@router.post("/fit", responses={**BAD_REQUEST, **TOO_LARGE})
 def fit(data: FitData, service: ServiceDep) -> Coefs:
     return service.model.fit(data)
 
 
-@router.post("/predict", responses=BAD_REQUEST)
+@router.post("/predict", responses={**BAD_REQUEST, **TOO_LARGE})
 def predict(data: PredictData, service: ServiceDep) -> Prediction:
     return service.model.predict(data)
 
