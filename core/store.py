@@ -52,7 +52,10 @@ def open_stores(settings: Settings) -> tuple[ItemStore, ModelStore]:
     if settings.store == MEMORY:
         return MemoryItemStore(), MemoryModelStore()
     if settings.store.startswith(SQLITE):
-        db = SqliteDatabase(Path(settings.store.removeprefix(SQLITE)))
+        path = settings.store.removeprefix(SQLITE)
+        if path in ("", ":memory:"):  # a memory database would be one per thread
+            raise SettingsError("ASGI_COMPARE_STORE=sqlite:///PATH needs a file path")
+        db = SqliteDatabase(Path(path))
         return SqliteItemStore(db), SqliteModelStore(db)
     raise SettingsError(
         f"ASGI_COMPARE_STORE must be {MEMORY!r} or 'sqlite:///PATH' "
@@ -64,8 +67,6 @@ class SqliteDatabase:
     """One SQLite file, a connection per thread, the schema created on first open."""
 
     def __init__(self, path: Path) -> None:
-        if str(path) in ("", ":memory:"):
-            raise SettingsError("ASGI_COMPARE_STORE=sqlite:///PATH needs a file path")
         if not path.parent.is_dir():
             raise SettingsError(
                 f"ASGI_COMPARE_STORE: the folder {str(path.parent)!r} does not exist"
