@@ -11,8 +11,13 @@ full ``Allow``, 307 for a trailing slash (prefix kept), HEAD served as GET. Hand
 ``Location`` relative to the app ("/items/3"); :meth:`Contract.location` adds the prefix, since
 FastAPI's ``RedirectResponse("/docs")`` and the others' redirects drop it.
 
-:class:`ContractMiddleware` applies it to every adapter served over ASGI. Sanic's own server
-runs no ASGI middleware; ``sanic_app`` applies the same :class:`Contract` through Sanic's hooks.
+With ``ASGI_COMPARE_API_KEY`` set, the contract also answers 401 to any request outside the docs
+that lacks the key, before routing, so that unknown paths reveal nothing.
+
+:class:`ContractMiddleware` applies it to every adapter served over ASGI, and reads request
+bodies up to ``ASGI_COMPARE_MAX_BODY_BYTES``, refusing longer ones with 413. Sanic's own server
+runs no ASGI middleware; ``sanic_app`` applies the same :class:`Contract` through Sanic's hooks,
+and the same limit through its request class.
 """
 
 from __future__ import annotations
