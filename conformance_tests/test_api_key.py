@@ -8,6 +8,7 @@ The key appears in no answer and in no server log.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openapi_spec_validator import validate
 
-from conformance_tests.plugin import Api, Target, open_in_process, own_server
+from conformance_tests.plugin import FRAMEWORKS, REFERENCE, Api, Target, open_in_process, own_server
+from conformance_tests.test_docs import normalised
 from core.routes import OPERATIONS
 from core.settings import Settings
 
@@ -123,3 +126,24 @@ def test_the_key_is_in_no_log(framework: str, target: Target, tmp_path: Path) ->
         log = d.log.read_text(errors="replace")
     assert "/nope" in log, log[-2000:]  # the access log is on
     assert KEY not in log
+
+
+@pytest.mark.in_process
+async def test_with_a_key_every_document_declares_it_alike() -> None:
+    """So that Swagger UI offers "Authorize" and sends the key with "Try it out"."""
+    documents = {}
+    async with AsyncExitStack() as stack:
+        for framework in FRAMEWORKS:
+            api = await open_in_process(stack, framework, settings=Settings(api_key=KEY))
+            r = await api.client.get("/openapi.json")  # open: the docs need it to load
+            assert r.status_code == 200
+            documents[framework] = r.json()
+            plain = await open_in_process(stack, framework, settings=Settings())
+            assert "security" not in (await plain.client.get("/openapi.json")).json()
+    for framework, document in documents.items():
+        validate(document)
+        assert document["security"] == [{"ApiKey": []}], framework
+        schemes = document["components"]["securitySchemes"]
+        assert schemes["ApiKey"]["type"] == "http" and schemes["ApiKey"]["scheme"] == "bearer"
+        assert normalised(document) == normalised(documents[REFERENCE]), framework
+    assert KEY not in json.dumps(documents)

@@ -18,7 +18,13 @@ from pydantic.json_schema import models_json_schema
 from core.models import ErrorDetail
 from core.routes import OPERATIONS, Operation
 
-__all__ = ["ASSETS_PATH", "SWAGGER_UI_DIR", "openapi_document", "swagger_ui_html"]
+__all__ = [
+    "ASSETS_PATH",
+    "SWAGGER_UI_DIR",
+    "openapi_document",
+    "swagger_ui_html",
+    "with_api_key",
+]
 
 _REF = "#/components/schemas/{model}"
 BINARY: dict[str, str] = {"type": "string", "format": "binary"}
@@ -153,7 +159,27 @@ def _paths() -> dict[str, Any]:
     return paths
 
 
-def openapi_document(root_path: str = "", title: str = "asgi-compare") -> dict[str, Any]:
+# With ASGI_COMPARE_API_KEY set: Swagger UI shows "Authorize", takes the key, and sends it as
+# "Authorization: Bearer <key>" (the app also takes Posit Connect's "Key <key>").
+API_KEY_SCHEMES: dict[str, Any] = {
+    "ApiKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The value of ASGI_COMPARE_API_KEY; `Authorization: Key <key>` works too.",
+    }
+}
+
+
+def with_api_key(document: dict[str, Any]) -> dict[str, Any]:
+    """The document, saying that every operation in it needs the API key."""
+    document.setdefault("components", {})["securitySchemes"] = API_KEY_SCHEMES
+    document["security"] = [{"ApiKey": []}]
+    return document
+
+
+def openapi_document(
+    root_path: str = "", title: str = "asgi-compare", api_key: bool = False
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": title, "version": "0.1.0"},
@@ -162,7 +188,7 @@ def openapi_document(root_path: str = "", title: str = "asgi-compare") -> dict[s
     }
     if root_path:
         doc["servers"] = [{"url": root_path}]
-    return doc
+    return with_api_key(doc) if api_key else doc
 
 
 def _swagger_ui_dir() -> Path:

@@ -54,6 +54,9 @@ async def _body(req: Req) -> bytes:
 
 
 class DocsResource:
+    def __init__(self, settings: Settings) -> None:
+        self.keyed = settings.api_key is not None
+
     async def on_get(self, req: Req, resp: Resp) -> None:
         raise falcon.HTTPTemporaryRedirect("/docs")
 
@@ -62,7 +65,7 @@ class DocsResource:
         resp.text = swagger_ui_html(req.root_path)
 
     async def on_get_openapi(self, req: Req, resp: Resp) -> None:
-        resp.media = openapi_document(req.root_path)
+        resp.media = openapi_document(req.root_path, api_key=self.keyed)
 
 
 class DemoResource:
@@ -226,7 +229,7 @@ async def _handle_error(req: Req, resp: Resp, exc: Exception, params: dict[str, 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> ASGIApp:
     service = Service.create(settings) if service is None else service
     app = falcon.asgi.App(middleware=[WarmUp(service)])
-    docs, demo = DocsResource(), DemoResource()
+    docs, demo = DocsResource(service.settings), DemoResource()
     app.add_route("/", docs)
     app.add_route("/docs", docs, suffix="docs")
     app.add_static_route(ASSETS_PATH, str(SWAGGER_UI_DIR))

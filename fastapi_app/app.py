@@ -41,7 +41,7 @@ from core.models import (
     StoredItem,
     UserEcho,
 )
-from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR
+from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, with_api_key
 from core.service import Service
 from core.settings import Settings
 from core.validation import encode_errors
@@ -232,6 +232,10 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_middleware(ContractMiddleware, settings=service.settings)
+    if service.settings.api_key is not None:
+        # FastAPI's way to extend its document ("Extending OpenAPI"): replace app.openapi.
+        generate = app.openapi
+        app.openapi = lambda: with_api_key(generate())  # type: ignore[method-assign]
     return app
 
 

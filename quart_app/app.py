@@ -71,7 +71,7 @@ async def docs_asset(file: str) -> Response:
 
 @bp.get("/openapi.json")
 async def openapi() -> dict[str, Any]:
-    return openapi_document(request.root_path)
+    return openapi_document(request.root_path, api_key=_service().settings.api_key is not None)
 
 
 @bp.get("/hello")

@@ -107,7 +107,8 @@ async def docs(request: Request) -> HTTPResponse:
 
 @bp.get("/openapi.json")
 async def openapi(request: Request) -> HTTPResponse:
-    return json(openapi_document(_root_path(request)))
+    keyed = _service(request).settings.api_key is not None
+    return json(openapi_document(_root_path(request), api_key=keyed))
 
 
 @bp.get("/hello")
