@@ -33,10 +33,10 @@ import pytest
 
 from asgi_compare.deploy import Deployment, group_alive
 from conformance_tests.plugin import Target, own_server
+from conformance_tests.test_differential import FIT
 
 pytestmark = [pytest.mark.starts_servers, pytest.mark.targets(modes=("none",))]
 
-FIT = {"X": [[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0]], "y": [3.0, 3.5, 8.0, 7.5]}
 STORES = ["memory", "sqlite"]
 
 

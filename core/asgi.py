@@ -28,7 +28,15 @@ import hmac
 import ipaddress
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Iterable,
+    MutableMapping,
+)
+from contextlib import aclosing
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -46,6 +54,7 @@ from core.routes import ROUTES, RouteTable
 from core.settings import Settings, normalise_prefix
 
 __all__ = [
+    "DRAIN_BYTES",
     "ASGIApp",
     "Contract",
     "ContractMiddleware",
@@ -54,6 +63,7 @@ __all__ = [
     "Resolution",
     "Scope",
     "Send",
+    "read_body",
 ]
 
 Scope = MutableMapping[str, Any]
@@ -146,7 +156,7 @@ class Contract:
         root = self.settings.root_path or forwarded.get("prefix") or normalise_prefix(scope_root)
         route_path = _strip_root(path, root)
         as_method = "GET" if method == "HEAD" else method
-        answer: ApiError | None = None
+        answer: ApiError | None
         if self._key is not None and not self._open(route_path) and not self._admits(credentials):
             answer = Unauthorized()
         else:
@@ -330,35 +340,49 @@ _BODYLESS = frozenset(("GET", "HEAD", "OPTIONS"))  # no route here reads a body 
 DRAIN_BYTES = 64 * 1024 * 1024
 
 
-async def _limited(receive: Receive, headers: Iterable[tuple[bytes, bytes]], limit: int) -> Receive:
-    """The request body read up front, refused past ``limit`` bytes, then handed on as one message.
+async def read_body(chunks: AsyncIterable[bytes], limit: int) -> bytes:
+    """A request body, as its chunks arrive, refused with :class:`BodyTooLarge` past ``limit``.
 
-    Nothing past ``limit`` bytes is ever kept: a body over it, declared by ``Content-Length``
-    or found while counting a chunked one, is read on and discarded, then refused with 413.
+    Nothing past ``limit`` bytes is kept. A longer body is read on and thrown away, up to
+    ``DRAIN_BYTES`` more, before the refusal, so that its answer reaches a client still sending.
+    Used over ASGI by :class:`ContractMiddleware`, and by ``sanic_app`` on Sanic's own server.
     """
+    kept: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size <= limit:
+            kept.append(chunk)
+        elif size > limit + DRAIN_BYTES:
+            break
+    if size > limit:
+        raise BodyTooLarge(limit)
+    return b"".join(kept)
+
+
+async def _limited(receive: Receive, headers: Iterable[tuple[bytes, bytes]], limit: int) -> Receive:
+    """``receive`` with the body read up front by :func:`read_body`, handed on as one message."""
     for name, value in headers:
         if name.lower() == b"content-length":
             if value.strip() == b"0":
                 return receive  # nothing to read: leave the server's messages alone
             break
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # the client went away: pass that on
-            first = message
-            break
-        body = message.get("body", b"")
-        size += len(body)
-        more = message.get("more_body", False)
-        if size > limit:
-            chunks.clear()
-            await _discard(receive, more, DRAIN_BYTES)
-            raise BodyTooLarge(limit)
-        chunks.append(body)
-        if not more:
-            first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-            break
+    gone: Message | None = None  # the client went away mid-body: passed on as it came
+
+    async def chunks() -> AsyncGenerator[bytes, None]:
+        nonlocal gone
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                gone = message
+                return
+            yield message.get("body", b"")
+            if not message.get("more_body", False):
+                return
+
+    async with aclosing(chunks()) as body_chunks:
+        body = await read_body(body_chunks, limit)
+    first = gone or {"type": "http.request", "body": body, "more_body": False}
     replayed = False
 
     async def replay() -> Message:
@@ -369,15 +393,6 @@ async def _limited(receive: Receive, headers: Iterable[tuple[bytes, bytes]], lim
         return first
 
     return replay
-
-
-async def _discard(receive: Receive, more: bool, budget: int) -> None:
-    while more and budget > 0:
-        message = await receive()
-        if message["type"] != "http.request":
-            return
-        budget -= len(message.get("body", b""))
-        more = message.get("more_body", False)
 
 
 async def _send_error(send: Send, exc: BaseException) -> None:

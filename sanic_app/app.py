@@ -26,7 +26,16 @@ from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.response import HTTPResponse, empty, html, json, raw, redirect
 
-from core.asgi import DRAIN_BYTES, ASGIApp, Contract, ContractMiddleware, Receive, Scope, Send
+from core.asgi import (
+    DRAIN_BYTES,
+    ASGIApp,
+    Contract,
+    ContractMiddleware,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+)
 from core.errors import BodyTooLarge, error_response
 from core.models import (
     AddQuery,
@@ -275,32 +284,19 @@ async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
 
 
 class BoundedRequest(Request):
-    """Sanic's documented hook for custom body handling: ``receive_body``.
-
-    The body is kept only up to the contract's limit (``max_body_bytes``); a longer one is read
-    on and thrown away, so that the 413 reaches a client still sending, until Sanic's own limit
-    (``REQUEST_MAX_SIZE``, set ``DRAIN_BYTES`` above it) stops reading altogether.
-    """
+    """Sanic's documented hook for custom body handling: ``receive_body``, here core's
+    ``read_body``, which refuses a body past ``max_body_bytes`` (over ASGI, the contract's
+    middleware has refused it first)."""
 
     async def receive_body(self) -> None:
         if self.body:
             return
         limit: int = self.app.ctx.service.settings.max_body_bytes
-        chunks: list[bytes] = []
-        size = 0
         try:
             # Sanic's Http object at run time; its type stub declares no iteration.
-            async for data in cast(AsyncIterable[bytes], self.stream):
-                size += len(data)
-                if size <= limit:
-                    chunks.append(data)
-                else:
-                    chunks.clear()
-        except PayloadTooLarge:
+            self.body = await read_body(cast(AsyncIterable[bytes], self.stream), limit)
+        except PayloadTooLarge:  # Sanic's own REQUEST_MAX_SIZE, past what read_body drains
             raise BodyTooLarge(limit) from None
-        if size > limit:
-            raise BodyTooLarge(limit)
-        self.body = b"".join(chunks)
 
 
 class ContractSanic(Sanic):  # type: ignore[type-arg]
