@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +74,26 @@ class SqliteDatabase:
             )
         self.path = path
         self._local = threading.local()
-        conn = self.connection()
-        conn.execute("PRAGMA journal_mode = WAL")  # kept in the file: set once for all
-        conn.executescript(_SCHEMA)
+        self._set_up(self.connection())
+
+    @staticmethod
+    def _set_up(conn: sqlite3.Connection) -> None:
+        """WAL mode (kept in the file) and the schema, also when other processes do the same.
+
+        The worker processes of one server open a new file together. Switching to WAL needs the
+        file to itself, and SQLite answers "database is locked" at once instead of waiting as
+        it does for writes: a worker crashed at start on this. It is tried again until it works.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -118,3 +118,26 @@ def test_settings_from_the_environment() -> None:
     )
     assert "secret-value" not in repr(s)
     assert Settings.from_env({}).api_key is None
+
+
+def test_many_processes_can_open_a_new_file_at_once(tmp_path: Path) -> None:
+    """Worker processes of one server start together; each opens, and may create, the file."""
+    import subprocess
+    import sys
+    import time
+
+    for round_ in range(5):
+        path, go = tmp_path / f"api-{round_}.db", tmp_path / f"go-{round_}"
+        code = (  # imported first, then all open the file at the same moment
+            "import pathlib, time, core.store\n"
+            f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.001)\n"
+            f"core.store.SqliteDatabase(pathlib.Path({str(path)!r}))"
+        )
+        procs = [
+            subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(8)
+        ]
+        time.sleep(1.5)
+        go.touch()
+        outcomes = [(p.communicate()[1].decode(), p.returncode) for p in procs]
+        errors = [err for err, code in outcomes if code != 0]
+        assert not errors, errors[0][-500:]
