@@ -21,6 +21,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -117,24 +118,34 @@ def owner_of(d: Deployment, client_port: int) -> int | None:
 
 
 @contextmanager
-def two_workers(d: Deployment) -> Iterator[tuple[Worker, Worker]]:
+def two_workers(d: Deployment, patience: float = 60.0) -> Iterator[tuple[Worker, Worker]]:
     """Connections, opened eight at a time, until two are held by different worker processes.
 
-    One at a time, an idle server may hand every connection to the same worker (granian does).
+    The server listens as soon as its first worker does, while the second may still be loading
+    the app. A worker that never serves (it crashed at start) fails the test, with the count of
+    connections each process held.
     """
-    opened: list[Worker] = []
+    held: dict[int, Worker] = {}  # one connection per worker process
+    owners: Counter[int | None] = Counter()  # None: the server closed it, or no process held it
+    deadline = time.monotonic() + patience
     try:
         with ThreadPoolExecutor(8) as pool:
-            for _ in range(25):
-                opened += pool.map(lambda _: Worker(d), range(8))
-                by_pid = {w.pid: w for w in opened if w.pid is not None}
-                if len(by_pid) >= 2:
-                    a, b, *_ = by_pid.values()
-                    yield a, b
-                    return
-        raise AssertionError(f"{len(opened)} connections, all to one worker")
+            while len(held) < 2 and time.monotonic() < deadline:
+                for w in pool.map(lambda _: Worker(d), range(8)):
+                    owners[w.pid] += 1
+                    if w.pid is not None and w.pid not in held:
+                        held[w.pid] = w
+                    else:
+                        w.conn.close()
+                time.sleep(0.1)
+        if len(held) < 2:
+            raise AssertionError(
+                f"no two workers in {patience:.0f}s; connections by owner: {owners}"
+            )
+        a, b = held.values()
+        yield a, b
     finally:
-        for w in opened:
+        for w in held.values():
             w.conn.close()
 
 
