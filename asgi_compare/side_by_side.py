@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from asgi_compare.harness import FRAMEWORKS, entrypoint
 from core.routes import OPERATIONS, Operation
 
-FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
 TITLES = {"fastapi": "FastAPI", "quart": "Quart", "falcon": "Falcon", "sanic": "Sanic"}
 
 ACCOUNTS: dict[str, dict[str, str]] = {
@@ -29,7 +29,9 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "validation": "Type hints and core's pydantic models in the signature; FastAPI "
         "validates and writes the 422 itself (its handler is swapped for core's encoder, "
         "which survives a NaN input).",
-        "errors": "`add_exception_handler` turns core's errors into JSON through core's table.",
+        "errors": "`add_exception_handler` turns core's errors into JSON through core's table. "
+        "The errors each route documents come from core's route table, through FastAPI's "
+        "custom route class (`APIRouter(route_class=DocumentedRoute)`).",
         "sync and async": "`async def` for I/O; plain `def` for fit, predict and plot, which "
         "FastAPI runs in its threadpool.",
         "docs": "FastAPI writes the OpenAPI document; /docs is FastAPI's own recipe for "
@@ -39,9 +41,13 @@ ACCOUNTS: dict[str, dict[str, str]] = {
     },
     "quart": {
         "routing": "A `Blueprint` with Werkzeug rules (`/items/<item_id>`), registered by "
-        "`create_app()`; the app's state lives in `app.extensions`.",
-        "validation": "Handlers read the raw query string, path values and body; core's "
-        "`RequestParser` validates them with the same pydantic models, FastAPI's way.",
+        "`create_app()` on an app without a static folder; the app's state lives in "
+        "`app.extensions`.",
+        "validation": "quart-schema's `@validate_querystring` and `@validate_request` with "
+        "core's models (`QuartSchema` set up without docs routes of its own); path values, which "
+        "quart-schema leaves alone, through core's `path_params`. A request class reads the query "
+        "and the body as FastAPI does, and one `app_errorhandler` answers quart-schema's errors "
+        "through `core.validation.invalid_request`.",
         "errors": "`@bp.app_errorhandler(Exception)` answers through core's table.",
         "sync and async": "`await run_sync(fn)(...)` from `quart.utils` runs CPU work in a thread.",
         "docs": "Core's OpenAPI document and Swagger UI page; the files with "
@@ -52,8 +58,8 @@ ACCOUNTS: dict[str, dict[str, str]] = {
     "falcon": {
         "routing": "Resource classes that receive their collaborators, with suffixed "
         "responders (`on_get_item`) grouping related routes, as Falcon's asgilook example does.",
-        "validation": "Raw `req.query_string`, path values and body, validated by core's "
-        "`RequestParser`.",
+        "validation": "Falcon has no validation library: raw `req.query_string`, path values "
+        "and body, validated by core's `RequestParser` with the same pydantic models.",
         "errors": "`app.add_error_handler(Exception, ...)` answers through core's table.",
         "sync and async": "`await falcon.util.sync_to_async(fn, ...)` runs CPU work in a thread.",
         "docs": "Core's OpenAPI document and Swagger UI page; the files with "
@@ -64,15 +70,19 @@ ACCOUNTS: dict[str, dict[str, str]] = {
     "sanic": {
         "routing": "A `Blueprint` (`/items/<item_id>`, with `unquote=True` so path values "
         "arrive decoded); the app's state lives on `app.ctx`.",
-        "validation": "Raw `request.query_string`, path values and body, validated by core's "
-        "`RequestParser`.",
+        "validation": "sanic-ext's `@validate(query=...)` and `@validate(json=..., strict=True)` "
+        "with core's models (sanic-ext's own docs stay off: `AUTO_EXTEND = False`); path values "
+        "through core's `path_params`. A request class keeps blank query values and reads the "
+        "body as FastAPI does, and `@bp.exception` answers sanic-ext's errors through "
+        "`core.validation.invalid_request`.",
         "errors": "`app.error_handler.add(Exception, ...)` on the app: a blueprint's handlers "
         "never see requests that were not routed to it.",
         "sync and async": "`await asyncio.to_thread(fn, ...)` runs CPU work in a thread.",
         "docs": "Core's OpenAPI document and Swagger UI page; the files with `bp.static`.",
         "root_path": "Sanic routes on the path as it is. Over ASGI, core's middleware sits in "
         "front of `Sanic.__call__`; on Sanic's own server, which runs no ASGI middleware, the "
-        "same `Contract` runs in the `http.routing.before` signal and a response middleware.",
+        "same `Contract` runs in one function, `serve_contract`, through the "
+        "`http.routing.before` signal and a response middleware.",
     },
 }
 
@@ -82,12 +92,14 @@ def _sample(path: str) -> str:
 
 
 def handler(framework: str, op: Operation) -> Callable[..., Any]:
-    module = importlib.import_module(f"{framework}_app.app")
+    module = importlib.import_module(entrypoint(framework).partition(":")[0])
     if framework != "falcon":
         found: Callable[..., Any] = getattr(module, op.name)
         return found
-    middleware = module.create_app()
-    _, methods, _, _ = middleware.app._router.find(_sample(op.path))
+    app = module.create_app()
+    while not hasattr(app, "_router"):  # the Falcon app inside the contract's middleware
+        app = app.app
+    _, methods, _, _ = app._router.find(_sample(op.path))
     responder = methods[op.method]
     return getattr(responder, "__func__", responder)  # type: ignore[no-any-return]
 

@@ -7,7 +7,8 @@ whichever framework served it, and no traceback ever reaches a client.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,12 +26,17 @@ __all__ = [
     "NotFound",
     "RequestInvalid",
     "RouteNotFound",
+    "StoreUnavailable",
     "TooLarge",
     "TooManyValues",
     "TrailingSlash",
     "Unauthorized",
     "error_response",
+    "http_error",
+    "server_error",
 ]
+
+logger = logging.getLogger("asgi_compare")
 
 
 class ApiError(Exception):
@@ -101,6 +107,14 @@ class Unauthorized(ApiError):
     challenge = 'Key realm="asgi-compare", Bearer realm="asgi-compare"'
 
 
+class StoreUnavailable(ApiError):
+    """The database holding items and the fit does not answer; nothing was changed that the
+    client was told of. ``Retry-After`` says when to try again."""
+
+    detail = "The database is not available; try again shortly"
+    retry_after = 5  # seconds: a restarted server is usually back by then
+
+
 class TrailingSlash(ApiError):
     """A known path asked for with a trailing slash: 307 to it without, query kept.
 
@@ -139,6 +153,7 @@ _STATUS: dict[type[ApiError], int] = {
     MethodNotAllowed: 405,
     TooLarge: 413,
     RequestInvalid: 422,
+    StoreUnavailable: 503,
 }
 
 
@@ -159,10 +174,16 @@ def _status_of(exc: ApiError) -> int:
     return 400
 
 
+_SERVER_ERROR = ErrorResponse(500, {"detail": "Internal Server Error"})
+
+
 def error_response(exc: BaseException) -> ErrorResponse:
-    """Status, body and headers for any exception; anything unexpected is a bare 500."""
+    """Status, body and headers for any exception; anything unexpected is a bare 500.
+
+    Only :func:`server_error` should answer an unexpected one: it also logs it.
+    """
     if not isinstance(exc, ApiError):
-        return ErrorResponse(500, {"detail": "Internal Server Error"})
+        return _SERVER_ERROR
     headers = {}
     if isinstance(exc, MethodNotAllowed):
         headers["Allow"] = ", ".join(exc.allowed)
@@ -170,4 +191,27 @@ def error_response(exc: BaseException) -> ErrorResponse:
         headers["Location"] = exc.location
     elif isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = exc.challenge
+    elif isinstance(exc, StoreUnavailable):
+        headers["Retry-After"] = str(exc.retry_after)
     return ErrorResponse(_status_of(exc), {"detail": exc.detail}, headers)
+
+
+def http_error(
+    status: int, title: str, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
+) -> ErrorResponse:
+    """An HTTP error a framework raised itself (Falcon's ``HTTPError``, Werkzeug's
+    ``HTTPException``, Sanic's ``SanicException``, Starlette's ``HTTPException``), in the
+    contract's shape: its status and title as ``detail``; any 5xx is the bare 500 body."""
+    if status >= 500:
+        return ErrorResponse(status, _SERVER_ERROR.body)
+    return ErrorResponse(status, {"detail": title}, dict(headers or {}))
+
+
+def server_error(exc: BaseException, method: str, path: str) -> ErrorResponse:
+    """The one answer to an unexpected exception: one log record with its traceback, and 500.
+
+    Called by the contract's ASGI middleware, and on Sanic's own server by its error handler,
+    which sees every exception first; adapters let any other exception through to them.
+    """
+    logger.error("unhandled error in %s %s", method, path, exc_info=exc)
+    return _SERVER_ERROR

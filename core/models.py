@@ -1,7 +1,10 @@
 """The pydantic models of every request part and response body.
 
-FastAPI uses them natively; the other adapters validate with them through
-:class:`core.validation.RequestParser`.
+FastAPI, quart-schema and sanic-ext validate with them natively; Falcon through
+:class:`core.validation.RequestParser`. Each validator reads them alike because the models say
+what FastAPI's validation would otherwise add: bodies are read ``from_attributes`` (a list or
+null is ``model_attributes_type``), and the last of a repeated query name wins, as Starlette
+reads a query (quart-schema and Sanic hand over every value, as a list).
 
 A number in a JSON body must be a finite JSON number: ``Number`` is strict, so ``true`` or
 ``"2.5"`` is refused as the document's ``"type": "number"`` says (FastAPI's lax default would
@@ -11,14 +14,23 @@ Query and path values are text on the wire and stay lax: ``/add?x=1.0`` is 1, as
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, Field, FiniteFloat, Strict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    Strict,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "About",
     "AddQuery",
     "AddResult",
+    "Body",
     "Coefs",
     "DelayQuery",
     "Empty",
@@ -33,6 +45,7 @@ __all__ = [
     "Page",
     "PredictData",
     "Prediction",
+    "QueryParams",
     "StoredItem",
     "UserEcho",
     "UserPath",
@@ -42,6 +55,23 @@ __all__ = [
 Number = Annotated[FiniteFloat, Strict()]
 Row = Annotated[list[Number], Field(min_length=1)]
 Matrix = Annotated[list[Row], Field(min_length=1)]
+
+
+class Body(BaseModel):
+    """A request body, validated as FastAPI validates one, whichever library does it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class QueryParams(BaseModel):
+    """A query string's parameters: of a name given more than once, the last value counts."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _last_of_repeated(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v[-1] if isinstance(v, list) and v else v for k, v in data.items()}
+        return data
 
 
 class Message(BaseModel):
@@ -59,12 +89,17 @@ class ErrorDetail(BaseModel):
 
 
 class About(BaseModel):
+    """What the app sees of itself and of the request: built by ``core.about.about``."""
+
     framework: str
     framework_version: str
     root_path: str
+    scheme: str  # "https" behind a trusted proxy that says so
+    host: str  # the Host header, or a trusted proxy's X-Forwarded-Host
+    client: str | None  # the client's address, or a trusted proxy's X-Forwarded-For
 
 
-class AddQuery(BaseModel):
+class AddQuery(QueryParams):
     x: int
     y: int = 0
 
@@ -77,7 +112,7 @@ class UserPath(BaseModel):
     user_id: int
 
 
-class UserQuery(BaseModel):
+class UserQuery(QueryParams):
     name: str | None = None
 
 
@@ -85,10 +120,10 @@ class UserEcho(BaseModel):
     """``name`` is left out, not null, when the request gave none."""
 
     user_id: int
-    name: str | None = None
+    name: str | None = Field(default=None, exclude_if=lambda name: name is None)
 
 
-class DelayQuery(BaseModel):
+class DelayQuery(QueryParams):
     delay: Annotated[float, Field(ge=0, le=10)] = 1.0
 
 
@@ -101,7 +136,7 @@ class GreetingRef(BaseModel):
     lang: str
 
 
-class Item(BaseModel):
+class Item(Body):
     name: str
     description: str | None = None
     price: Number
@@ -112,7 +147,7 @@ class StoredItem(Item):
     id: int
 
 
-class ItemPatch(BaseModel):
+class ItemPatch(Body):
     """Only the fields given are changed; each is validated as in :class:`Item`.
 
     ``name`` and ``price`` may be left out but not set to null: their defaults are never
@@ -129,7 +164,7 @@ class ItemRef(BaseModel):
     item_id: int
 
 
-class Page(BaseModel):
+class Page(QueryParams):
     offset: Annotated[int, Field(ge=0)] = 0
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
 
@@ -142,13 +177,13 @@ def _rows_alike(rows: list[list[float]]) -> list[list[float]]:
     return rows
 
 
-class PredictData(BaseModel):
+class PredictData(Body):
     X: Matrix
 
     _rows = field_validator("X")(_rows_alike)
 
 
-class FitData(BaseModel):
+class FitData(Body):
     X: Matrix
     y: list[Number]
 

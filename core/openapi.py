@@ -20,7 +20,9 @@ from core.routes import OPERATIONS, Operation
 
 __all__ = [
     "ASSETS_PATH",
+    "BINARY",
     "SWAGGER_UI_DIR",
+    "documented_errors",
     "openapi_document",
     "swagger_ui_html",
     "with_api_key",
@@ -111,6 +113,18 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
+def documented_errors(op: Operation) -> dict[int, str]:
+    """The errors an operation documents besides the 422, as status -> description.
+
+    All four adapters' documents follow it (FastAPI's through ``responses=``); the body of each
+    is :class:`~core.models.ErrorDetail`.
+    """
+    # Any body may be JSON that is not text at all (400, as FastAPI answers it), or be over the
+    # body limit (413).
+    errors = sorted({*op.errors, 400, 413} if op.body is not None else set(op.errors))
+    return {status: ERROR_DESCRIPTIONS[status] for status in errors}
+
+
 def _operation(op: Operation) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": op.summary, "operationId": op.operation_id}
     if params := _parameters(op):
@@ -131,12 +145,9 @@ def _operation(op: Operation) -> dict[str, Any]:
     elif op.media_type == "image/png":
         ok["content"] = {op.media_type: {"schema": BINARY}}
     responses: dict[str, Any] = {str(op.status): ok}
-    # Any body may be JSON that is not text at all (400, as FastAPI answers it), or be over the
-    # body limit (413).
-    errors = sorted({*op.errors, 400, 413} if op.body is not None else set(op.errors))
-    for status in errors:
+    for status, description in documented_errors(op).items():
         responses[str(status)] = {
-            "description": ERROR_DESCRIPTIONS[status],
+            "description": description,
             "content": {"application/json": {"schema": {"$ref": _REF.format(model="ErrorDetail")}}},
         }
     if params or op.body is not None:

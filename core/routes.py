@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from core import models as m
 
-__all__ = ["OPERATIONS", "ROUTES", "Operation", "RouteTable"]
+__all__ = ["OPERATIONS", "ROUTES", "Operation", "RouteTable", "operation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +156,14 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/reset", "reset", "Forget the fit", response=m.Empty),
     Operation("POST", "/reset", "reset", "Forget the fit", response=m.Empty),
 )
+
+
+def operation(name: str) -> Operation:
+    """The operation of a handler's name (GET and POST /reset share one, and its rules)."""
+    for op in OPERATIONS:
+        if op.name == name:
+            return op
+    raise KeyError(name)
 
 
 class RouteTable:

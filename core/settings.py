@@ -53,8 +53,10 @@ class Settings:
     max_body_bytes: int = MIB
     # /fit and /predict refuse an X with more values than this (rows x columns) with 413.
     max_cells: int = 100_000
-    # Where items and the fit live: "memory" (this process) or "sqlite:///PATH".
-    store: str = MEMORY
+    # Where items and the fit live: "memory" (this process), "sqlite:///PATH" (this machine) or
+    # "postgresql://USER:PASSWORD@HOST:PORT/DB" (any machine). Out of the repr: it may hold a
+    # password.
+    store: str = field(default=MEMORY, repr=False)
     # When set, every route but the docs needs "Authorization: Key <key>" or "Bearer <key>".
     api_key: str | None = field(default=None, repr=False)
 

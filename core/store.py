@@ -9,11 +9,15 @@ for a writer; every write is one transaction, committed before the client is ans
 Every call blocks on file I/O, so adapters make them off the event loop, as they do CPU work.
 Each thread has its own connection; a writer that finds the file locked by another process
 waits for it (``busy_timeout``) rather than failing.
+
+``postgresql://USER:PASSWORD@HOST:PORT/DB`` keeps them in PostgreSQL (:mod:`core.postgres`),
+for processes on several machines.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -26,9 +30,17 @@ from core.models import Item, StoredItem
 from core.regression import FitState, MemoryModelStore, ModelStore
 from core.settings import MEMORY, Settings, SettingsError
 
-__all__ = ["SQLITE", "SqliteDatabase", "SqliteItemStore", "SqliteModelStore", "open_stores"]
+__all__ = [
+    "POSTGRESQL",
+    "SQLITE",
+    "SqliteDatabase",
+    "SqliteItemStore",
+    "SqliteModelStore",
+    "open_stores",
+]
 
 SQLITE = "sqlite:///"
+POSTGRESQL = ("postgresql://", "postgres://")  # libpq takes both schemes
 BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = """
@@ -58,9 +70,17 @@ def open_stores(settings: Settings) -> tuple[ItemStore, ModelStore]:
             raise SettingsError("ASGI_COMPARE_STORE=sqlite:///PATH needs a file path")
         db = SqliteDatabase(Path(path))
         return SqliteItemStore(db), SqliteModelStore(db)
+    if settings.store.startswith(POSTGRESQL):
+        # Imported here: psycopg is loaded only by apps that use it.
+        from core import postgres
+
+        pg = postgres.PostgresDatabase(settings.store)
+        return postgres.PostgresItemStore(pg), postgres.PostgresModelStore(pg)
+    shown = re.sub(r"//[^/]*@", "//***@", settings.store)  # a mistyped URL's password too
     raise SettingsError(
-        f"ASGI_COMPARE_STORE must be {MEMORY!r} or 'sqlite:///PATH' "
-        f"(e.g. sqlite:///data/api.db, or sqlite:////abs/path.db), not {settings.store!r}"
+        f"ASGI_COMPARE_STORE must be {MEMORY!r}, 'sqlite:///PATH' or "
+        "'postgresql://USER:PASSWORD@HOST:PORT/DATABASE' "
+        f"(e.g. sqlite:///data/api.db, or sqlite:////abs/path.db), not {shown!r}"
     )
 
 

@@ -1,15 +1,15 @@
 """The asgi-compare API on Falcon, written the way Falcon's docs (asgilook) write it.
 
 Resources are classes that receive their collaborators; related routes share a resource
-through suffixed responders (``on_get_item``). Handlers read raw parts of the request and let
-core's ``RequestParser`` validate them, so errors read exactly as FastAPI's. Blocking work (CPU,
+through suffixed responders (``on_get_item``). Falcon has no validation library of its own:
+handlers read raw parts of the request and let core's ``RequestParser`` validate them, so
+errors read exactly as FastAPI's. Blocking work (CPU,
 and the item and model stores, which may be a SQLite file) goes through
 ``falcon.util.sync_to_async``, which runs it in a thread off the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -17,13 +17,14 @@ import falcon
 import falcon.asgi
 from falcon.util import sync_to_async
 
+from core import answers
+from core.about import about as about_app
 from core.asgi import ASGIApp, ContractMiddleware
-from core.errors import error_response
+from core.errors import ApiError, error_response, http_error
 from core.models import (
     AddQuery,
     DelayQuery,
     FitData,
-    GreetingRef,
     Item,
     ItemPatch,
     ItemRef,
@@ -35,7 +36,7 @@ from core.models import (
 from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
 from core.service import Service
 from core.settings import Settings
-from core.validation import RequestParser
+from core.validation import RequestParser, path_params
 
 Req = falcon.asgi.Request
 Resp = falcon.asgi.Response
@@ -70,37 +71,35 @@ class DocsResource:
 
 class DemoResource:
     async def on_get_hello(self, req: Req, resp: Resp) -> None:
-        resp.media = {"message": "Hello World"}
+        resp.media = answers.hello().model_dump()
 
     async def on_get_about(self, req: Req, resp: Resp) -> None:
-        resp.media = {
-            "framework": "falcon",
-            "framework_version": falcon.__version__,
-            "root_path": req.root_path,
-        }
+        resp.media = about_app(
+            "falcon",
+            root_path=req.root_path,
+            scheme=req.scheme,
+            host=req.get_header("Host"),
+            client=req.remote_addr,
+        ).model_dump()
 
     async def on_get_add(self, req: Req, resp: Resp) -> None:
         parser = RequestParser()
         q = parser.query(AddQuery, req.query_string)
         parser.check()
-        resp.media = {"result": q.x + q.y}
+        resp.media = answers.add(q.x, q.y).model_dump()
 
     async def on_get_user(self, req: Req, resp: Resp, user_id: str) -> None:
         parser = RequestParser()
         path = parser.path(UserPath, {"user_id": user_id})
         q = parser.query(UserQuery, req.query_string)
         parser.check()
-        res: dict[str, Any] = {"user_id": path.user_id}
-        if q.name is not None:
-            res["name"] = q.name
-        resp.media = res
+        resp.media = answers.user(path.user_id, q.name).model_dump()
 
     async def on_get_async(self, req: Req, resp: Resp) -> None:
         parser = RequestParser()
         q = parser.query(DelayQuery, req.query_string)
         parser.check()
-        await asyncio.sleep(q.delay)
-        resp.media = {"message": "This is an asynchronous route"}
+        resp.media = (await answers.async_route(q.delay)).model_dump()
 
 
 class GreetingsResource:
@@ -111,10 +110,7 @@ class GreetingsResource:
         resp.media = [g.model_dump() for g in self.greetings.all()]
 
     async def on_get_lang(self, req: Req, resp: Resp, lang: str) -> None:
-        parser = RequestParser()
-        ref = parser.path(GreetingRef, {"lang": lang})
-        parser.check()
-        resp.media = self.greetings.get(ref.lang).model_dump()
+        resp.media = self.greetings.get(lang).model_dump()
 
 
 class ItemsResource:
@@ -134,13 +130,11 @@ class ItemsResource:
         parser.check()
         stored = await in_thread(self.items.add, item)
         resp.status = falcon.HTTP_201
-        resp.location = f"/items/{stored.id}"
+        resp.location = answers.item_location(stored)
         resp.media = stored.model_dump()
 
     async def on_get_item(self, req: Req, resp: Resp, item_id: str) -> None:
-        parser = RequestParser()
-        ref = parser.path(ItemRef, {"item_id": item_id})
-        parser.check()
+        ref = path_params(ItemRef, item_id=item_id)
         stored = await in_thread(self.items.get, ref.item_id)
         resp.media = stored.model_dump()
 
@@ -162,9 +156,7 @@ class ItemsResource:
         resp.media = stored.model_dump()
 
     async def on_delete_item(self, req: Req, resp: Resp, item_id: str) -> None:
-        parser = RequestParser()
-        ref = parser.path(ItemRef, {"item_id": item_id})
-        parser.check()
+        ref = path_params(ItemRef, item_id=item_id)
         await in_thread(self.items.delete, ref.item_id)
         resp.status = falcon.HTTP_204
 
@@ -213,13 +205,23 @@ class WarmUp:
         self.service.warm_up()
 
 
+async def _reraise(req: Req, resp: Resp, exc: Exception, params: dict[str, Any]) -> None:
+    """Anything else goes on to the contract's middleware, which logs it once and answers 500.
+
+    Falcon's default handler for ``Exception`` would answer it itself; a handler that raises
+    the same exception again hands it "outside of the Falcon app" (``App.add_error_handler``
+    and ``set_error_reporter``, falcon/app.py, Falcon 4.x).
+    """
+    raise exc
+
+
 async def _handle_error(req: Req, resp: Resp, exc: Exception, params: dict[str, Any]) -> None:
+    """The contract's errors, and Falcon's own (``HTTPError``), through core's table."""
     resp.content_type = falcon.MEDIA_JSON  # a responder may have set another before it failed
-    if isinstance(exc, falcon.HTTPError):  # raised by Falcon itself
-        resp.status = exc.status
-        resp.media = {"detail": exc.title}
-        return
-    answer = error_response(exc)
+    if isinstance(exc, falcon.HTTPError):
+        answer = http_error(exc.status_code, exc.title, exc.headers)
+    else:
+        answer = error_response(exc)
     resp.status = answer.status
     resp.media = answer.body
     for name, value in answer.headers.items():
@@ -248,7 +250,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     model = ModelResource(service)
     for name in ("fit", "predict", "coefs", "plot", "reset"):
         app.add_route(f"/{name}", model, suffix=name)
-    app.add_error_handler(Exception, _handle_error)
+    app.add_error_handler(Exception, _reraise)
+    app.add_error_handler(ApiError, _handle_error)
+    app.add_error_handler(falcon.HTTPError, _handle_error)
     # Falcon routes on the path as the server sent it, so it gets the path without the prefix.
     return ContractMiddleware(
         cast(ASGIApp, app),  # Falcon types its scope as dict, core as MutableMapping

@@ -8,21 +8,22 @@ event loop.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-import fastapi
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core import answers
+from core.about import about as about_app
 from core.asgi import ContractMiddleware
-from core.errors import ApiError, error_response
+from core.errors import ApiError, error_response, http_error
 from core.models import (
     About,
     AddResult,
@@ -41,27 +42,30 @@ from core.models import (
     StoredItem,
     UserEcho,
 )
-from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, with_api_key
+from core.openapi import ASSETS_PATH, BINARY, SWAGGER_UI_DIR, documented_errors, with_api_key
+from core.routes import operation
 from core.service import Service
 from core.settings import Settings
 from core.validation import encode_errors
 
-router = APIRouter()
 
-# Errors other than validation errors are documented as core's ErrorDetail, as the others do.
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorDetail, "description": "Not Found"}
-}
-BAD_REQUEST: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorDetail, "description": "Bad Request"}
-}
-# Every body may be over the body limit (and /fit's and /predict's X over the cap on values).
-TOO_LARGE: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorDetail, "description": "Content Too Large"}
-}
-PNG: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
-}
+class DocumentedRoute(APIRoute):
+    """A route documenting the errors core's route table gives its operation (the handler's
+    name), as core's document does for the other adapters; their body is core's ErrorDetail."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        op = operation(endpoint.__name__)
+        responses: dict[int | str, dict[str, Any]] = {
+            status: {"model": ErrorDetail, "description": description}
+            for status, description in documented_errors(op).items()
+        }
+        if op.media_type == "image/png":
+            responses[op.status] = {"content": {op.media_type: {"schema": BINARY}}}
+        kwargs["responses"] = {**responses, **(kwargs.get("responses") or {})}
+        super().__init__(path, endpoint, **kwargs)
+
+
+router = APIRouter(route_class=DocumentedRoute)
 
 
 def get_service(request: Request) -> Service:
@@ -92,32 +96,33 @@ async def docs(request: Request) -> HTMLResponse:
 
 @router.get("/hello")
 async def hello() -> Message:
-    return Message(message="Hello World")
+    return answers.hello()
 
 
 @router.get("/about")
 async def about(request: Request) -> About:
-    return About(
-        framework="fastapi",
-        framework_version=fastapi.__version__,
+    return about_app(
+        "fastapi",
         root_path=request.scope.get("root_path", ""),
+        scheme=request.url.scheme,
+        host=request.headers.get("host"),
+        client=request.client.host if request.client else None,
     )
 
 
 @router.get("/add")
 async def add(x: int, y: int = 0) -> AddResult:
-    return AddResult(result=x + y)
+    return answers.add(x, y)
 
 
-@router.get("/user/{user_id}", response_model_exclude_none=True)
+@router.get("/user/{user_id}")
 async def user(user_id: int, name: str | None = None) -> UserEcho:
-    return UserEcho(user_id=user_id, name=name)
+    return answers.user(user_id, name)
 
 
 @router.get("/async-route")
 async def async_route(q: Annotated[DelayQuery, Query()]) -> Message:
-    await asyncio.sleep(q.delay)
-    return Message(message="This is an asynchronous route")
+    return await answers.async_route(q.delay)
 
 
 @router.get("/greetings")
@@ -125,7 +130,7 @@ async def greetings(service: ServiceDep) -> list[Greeting]:
     return service.greetings.all()
 
 
-@router.get("/greetings/{lang}", responses=NOT_FOUND)
+@router.get("/greetings/{lang}")
 async def greeting(lang: str, service: ServiceDep) -> Greeting:
     return service.greetings.get(lang)
 
@@ -135,43 +140,43 @@ def list_items(page: Annotated[Page, Query()], service: ServiceDep) -> list[Stor
     return service.items.page(page.offset, page.limit)
 
 
-@router.post("/items", status_code=201, responses={**BAD_REQUEST, **TOO_LARGE})
+@router.post("/items", status_code=201)
 def create_item(item: Item, response: Response, service: ServiceDep) -> StoredItem:
     stored = service.items.add(item)
-    response.headers["Location"] = f"/items/{stored.id}"
+    response.headers["Location"] = answers.item_location(stored)
     return stored
 
 
 ItemId = Annotated[int, Path()]
 
 
-@router.get("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND})
+@router.get("/items/{item_id}")
 def get_item(item_id: ItemId, service: ServiceDep) -> StoredItem:
     return service.items.get(item_id)
 
 
-@router.put("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND, **TOO_LARGE})
+@router.put("/items/{item_id}")
 def replace_item(item_id: ItemId, item: Item, service: ServiceDep) -> StoredItem:
     return service.items.replace(item_id, item)
 
 
-@router.patch("/items/{item_id}", responses={**BAD_REQUEST, **NOT_FOUND, **TOO_LARGE})
+@router.patch("/items/{item_id}")
 def update_item(item_id: ItemId, patch: ItemPatch, service: ServiceDep) -> StoredItem:
     return service.items.update(item_id, patch.model_dump(exclude_unset=True))
 
 
-@router.delete("/items/{item_id}", status_code=204, responses={**BAD_REQUEST, **NOT_FOUND})
+@router.delete("/items/{item_id}", status_code=204)
 def delete_item(item_id: ItemId, service: ServiceDep) -> Response:
     service.items.delete(item_id)
     return Response(status_code=204)
 
 
-@router.post("/fit", responses={**BAD_REQUEST, **TOO_LARGE})
+@router.post("/fit")
 def fit(data: FitData, service: ServiceDep) -> Coefs:
     return service.model.fit(data)
 
 
-@router.post("/predict", responses={**BAD_REQUEST, **TOO_LARGE})
+@router.post("/predict")
 def predict(data: PredictData, service: ServiceDep) -> Prediction:
     return service.model.predict(data)
 
@@ -181,7 +186,7 @@ def coefs(service: ServiceDep) -> Coefs:
     return service.model.coefs()
 
 
-@router.get("/plot", response_class=Response, responses={**PNG, **BAD_REQUEST})
+@router.get("/plot", response_class=Response)
 def plot(service: ServiceDep) -> Response:
     return Response(service.model.plot_png(), media_type="image/png")
 
@@ -195,6 +200,14 @@ def reset(service: ServiceDep) -> Empty:
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     answer = error_response(exc)
+    return JSONResponse(answer.body, answer.status, headers=answer.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's and FastAPI's own HTTP errors, through core's table like the contract's.
+    Any other exception goes on to the contract's middleware, which logs it and answers 500."""
+    assert isinstance(exc, StarletteHTTPException)
+    answer = http_error(exc.status_code, str(exc.detail), exc.headers)
     return JSONResponse(answer.body, answer.status, headers=answer.headers)
 
 
@@ -230,6 +243,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.state.service = service
     app.include_router(router)
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_middleware(ContractMiddleware, settings=service.settings)
     if service.settings.api_key is not None:

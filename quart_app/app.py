@@ -1,31 +1,53 @@
 """The asgi-compare API on Quart, written the way Quart's docs write it.
 
-A blueprint holds the routes; each app keeps its own core ``Service`` in
-``app.extensions``. Handlers read raw parts of the request and let core's ``RequestParser``
-validate them, so errors read exactly as FastAPI's. Blocking work (CPU, and the item and model
-stores, which may be a SQLite file) goes through ``quart.utils.run_sync``, which runs it in a
-thread off the event loop. ASGI middleware wraps ``app.asgi_app``.
+A blueprint holds the routes; each app keeps its own core ``Service`` in ``app.extensions``.
+quart-schema's ``@validate_querystring`` and ``@validate_request`` validate queries and bodies
+with core's models, and core's ``path_params`` the path values (quart-schema has nothing for
+them). ``ApiRequest`` reads the query and the body as FastAPI does, and ``invalid`` answers
+quart-schema's errors through ``core.validation.invalid_request``, so every 422 reads as
+FastAPI's.
+
+Blocking work (CPU, and the item and model stores, which may be a SQLite file) goes through
+``quart.utils.run_sync``, which runs it in a thread off the event loop. ASGI middleware wraps
+``app.asgi_app``.
 """
 
 from __future__ import annotations
 
-import asyncio
-from importlib.metadata import version
 from typing import Any, cast
 
-from quart import Blueprint, Quart, Response, current_app, redirect, request, send_from_directory
+from pydantic import ValidationError
+from quart import (
+    Blueprint,
+    Quart,
+    Request,
+    Response,
+    current_app,
+    redirect,
+    request,
+    send_from_directory,
+)
 from quart.utils import run_sync
+from quart_schema import (
+    QuartSchema,
+    RequestSchemaValidationError,
+    validate_querystring,
+    validate_request,
+)
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from core import answers
+from core.about import about as about_app
 from core.asgi import ASGIApp, ContractMiddleware
-from core.errors import error_response
+from core.errors import ApiError, error_response, http_error
 from core.models import (
     AddQuery,
     Coefs,
     DelayQuery,
     FitData,
-    GreetingRef,
     Item,
     ItemPatch,
     ItemRef,
@@ -37,9 +59,10 @@ from core.models import (
     UserQuery,
 )
 from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
+from core.routes import operation
 from core.service import Service
 from core.settings import Settings
-from core.validation import RequestParser
+from core.validation import BodyInvalid, body_value, invalid_request, path_params, query_pairs
 
 bp = Blueprint("api", __name__)
 
@@ -49,9 +72,19 @@ def _service() -> Service:
     return service
 
 
-async def _body() -> bytes:
-    data: bytes = await request.get_data(cache=False, as_text=False, parse_form_data=False)
-    return data
+class ApiRequest(Request):
+    """The query and the body as FastAPI reads them, for quart-schema's decorators."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        # Werkzeug keeps an escape that is not UTF-8 ("%FF"); Starlette decodes it to U+FFFD.
+        # quart-schema reads `x[]=1` as x=[1]; FastAPI ignores a name no parameter has.
+        pairs = query_pairs(self.query_string)
+        return MultiDict((name, value) for name, value in pairs if not name.endswith("[]"))
+
+    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        body: bytes = await self.get_data(cache=cache, as_text=False, parse_form_data=False)
+        return body_value(body, self.headers.get("content-type"))
 
 
 @bp.get("/")
@@ -76,45 +109,37 @@ async def openapi() -> dict[str, Any]:
 
 @bp.get("/hello")
 async def hello() -> dict[str, Any]:
-    return {"message": "Hello World"}
+    return answers.hello().model_dump()
 
 
 @bp.get("/about")
 async def about() -> dict[str, Any]:
-    return {
-        "framework": "quart",
-        "framework_version": version("quart"),
-        "root_path": request.root_path,
-    }
+    return about_app(
+        "quart",
+        root_path=request.root_path,
+        scheme=request.scheme,
+        host=request.headers.get("host"),
+        client=request.remote_addr,
+    ).model_dump()
 
 
 @bp.get("/add")
-async def add() -> dict[str, Any]:
-    parser = RequestParser()
-    q = parser.query(AddQuery, request.query_string)
-    parser.check()
-    return {"result": q.x + q.y}
+@validate_querystring(AddQuery)
+async def add(query_args: AddQuery) -> dict[str, Any]:
+    return answers.add(query_args.x, query_args.y).model_dump()
 
 
 @bp.get("/user/<user_id>")
-async def user(user_id: str) -> dict[str, Any]:
-    parser = RequestParser()
-    path = parser.path(UserPath, {"user_id": user_id})
-    q = parser.query(UserQuery, request.query_string)
-    parser.check()
-    res: dict[str, Any] = {"user_id": path.user_id}
-    if q.name is not None:
-        res["name"] = q.name
-    return res
+@validate_querystring(UserQuery)
+async def user(user_id: str, query_args: UserQuery) -> dict[str, Any]:
+    path = path_params(UserPath, user_id=user_id)
+    return answers.user(path.user_id, query_args.name).model_dump()
 
 
 @bp.get("/async-route")
-async def async_route() -> dict[str, Any]:
-    parser = RequestParser()
-    q = parser.query(DelayQuery, request.query_string)
-    parser.check()
-    await asyncio.sleep(q.delay)
-    return {"message": "This is an asynchronous route"}
+@validate_querystring(DelayQuery)
+async def async_route(query_args: DelayQuery) -> dict[str, Any]:
+    return (await answers.async_route(query_args.delay)).model_dump()
 
 
 @bp.get("/greetings")
@@ -124,83 +149,65 @@ async def greetings() -> list[dict[str, Any]]:
 
 @bp.get("/greetings/<lang>")
 async def greeting(lang: str) -> dict[str, Any]:
-    parser = RequestParser()
-    ref = parser.path(GreetingRef, {"lang": lang})
-    parser.check()
-    return _service().greetings.get(ref.lang).model_dump()
+    return _service().greetings.get(lang).model_dump()
 
 
 @bp.get("/items")
-async def list_items() -> list[dict[str, Any]]:
-    parser = RequestParser()
-    page = parser.query(Page, request.query_string)
-    parser.check()
-    items: list[StoredItem] = await run_sync(_service().items.page)(page.offset, page.limit)
+@validate_querystring(Page)
+async def list_items(query_args: Page) -> list[dict[str, Any]]:
+    page = _service().items.page
+    items: list[StoredItem] = await run_sync(page)(query_args.offset, query_args.limit)
     return [i.model_dump() for i in items]
 
 
 @bp.post("/items")
-async def create_item() -> tuple[dict[str, Any], int, dict[str, str]]:
-    parser = RequestParser()
-    item = parser.body(Item, await _body(), request.headers.get("content-type"))
-    parser.check()
-    stored: StoredItem = await run_sync(_service().items.add)(item)
-    return stored.model_dump(), 201, {"Location": f"/items/{stored.id}"}
+@validate_request(Item)
+async def create_item(data: Item) -> tuple[dict[str, Any], int, dict[str, str]]:
+    stored: StoredItem = await run_sync(_service().items.add)(data)
+    return stored.model_dump(), 201, {"Location": answers.item_location(stored)}
 
 
 @bp.get("/items/<item_id>")
 async def get_item(item_id: str) -> dict[str, Any]:
-    parser = RequestParser()
-    ref = parser.path(ItemRef, {"item_id": item_id})
-    parser.check()
+    ref = path_params(ItemRef, item_id=item_id)
     stored: StoredItem = await run_sync(_service().items.get)(ref.item_id)
     return stored.model_dump()
 
 
 @bp.put("/items/<item_id>")
-async def replace_item(item_id: str) -> dict[str, Any]:
-    parser = RequestParser()
-    ref = parser.path(ItemRef, {"item_id": item_id})
-    item = parser.body(Item, await _body(), request.headers.get("content-type"))
-    parser.check()
-    stored: StoredItem = await run_sync(_service().items.replace)(ref.item_id, item)
+@validate_request(Item)
+async def replace_item(item_id: str, data: Item) -> dict[str, Any]:
+    ref = path_params(ItemRef, item_id=item_id)
+    stored: StoredItem = await run_sync(_service().items.replace)(ref.item_id, data)
     return stored.model_dump()
 
 
 @bp.patch("/items/<item_id>")
-async def update_item(item_id: str) -> dict[str, Any]:
-    parser = RequestParser()
-    ref = parser.path(ItemRef, {"item_id": item_id})
-    patch = parser.body(ItemPatch, await _body(), request.headers.get("content-type"))
-    parser.check()
-    changes = patch.model_dump(exclude_unset=True)
+@validate_request(ItemPatch)
+async def update_item(item_id: str, data: ItemPatch) -> dict[str, Any]:
+    ref = path_params(ItemRef, item_id=item_id)
+    changes = data.model_dump(exclude_unset=True)
     stored: StoredItem = await run_sync(_service().items.update)(ref.item_id, changes)
     return stored.model_dump()
 
 
 @bp.delete("/items/<item_id>")
 async def delete_item(item_id: str) -> tuple[str, int]:
-    parser = RequestParser()
-    ref = parser.path(ItemRef, {"item_id": item_id})
-    parser.check()
+    ref = path_params(ItemRef, item_id=item_id)
     await run_sync(_service().items.delete)(ref.item_id)
     return "", 204
 
 
 @bp.post("/fit")
-async def fit() -> dict[str, Any]:
-    parser = RequestParser()
-    data = parser.body(FitData, await _body(), request.headers.get("content-type"))
-    parser.check()
+@validate_request(FitData)
+async def fit(data: FitData) -> dict[str, Any]:
     coefs: Coefs = await run_sync(_service().model.fit)(data)
     return coefs.model_dump()
 
 
 @bp.post("/predict")
-async def predict() -> dict[str, Any]:
-    parser = RequestParser()
-    data = parser.body(PredictData, await _body(), request.headers.get("content-type"))
-    parser.check()
+@validate_request(PredictData)
+async def predict(data: PredictData) -> dict[str, Any]:
     prediction: Prediction = await run_sync(_service().model.predict)(data)
     return prediction.model_dump()
 
@@ -228,19 +235,39 @@ async def warm_up() -> None:
     _service().warm_up()
 
 
-@bp.app_errorhandler(Exception)
+@bp.app_errorhandler(RequestSchemaValidationError)
+@bp.app_errorhandler(BodyInvalid)
+async def invalid(exc: Exception) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """What quart-schema refused (or ``ApiRequest`` could not read), answered as FastAPI does."""
+    failure = exc.validation_error if isinstance(exc, RequestSchemaValidationError) else exc
+    assert isinstance(failure, ValidationError | BodyInvalid)
+    op = operation((request.endpoint or "").rpartition(".")[2])
+    answer = error_response(invalid_request(op, request.view_args or {}, failure))
+    return answer.body, answer.status, answer.headers
+
+
+@bp.app_errorhandler(ApiError)
+@bp.app_errorhandler(HTTPException)  # raised by Quart itself, e.g. a body over its limit
 async def handle_error(exc: Exception) -> tuple[dict[str, Any], int, dict[str, str]]:
-    if isinstance(exc, HTTPException):  # raised by Quart itself, e.g. a body over its limit
-        return {"detail": exc.name}, exc.code or 500, {}
-    answer = error_response(exc)
+    if isinstance(exc, HTTPException):
+        answer = http_error(exc.code or 500, exc.name)
+    else:
+        answer = error_response(exc)
     return answer.body, answer.status, answer.headers
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> Quart:
     service = Service.create(settings) if service is None else service
-    app = Quart(__name__)
+    app = Quart(__name__, static_folder=None)  # no /static route: core's table has none
+    app.request_class = ApiRequest
+    # Sets the configuration quart-schema's decorators read; no routes: /openapi.json and
+    # /docs are core's, as for the other adapters.
+    QuartSchema(app, openapi_path=None)
     # Quart's own limit agrees with the contract's, which the middleware enforces first.
     app.config["MAX_CONTENT_LENGTH"] = service.settings.max_body_bytes
+    # Any other exception is raised on to the contract's middleware, which logs it once and
+    # answers 500 (Quart's handle_exception would log it to its own logger, and answer HTML).
+    app.config["PROPAGATE_EXCEPTIONS"] = True
     app.extensions["asgi_compare"] = service
     app.register_blueprint(bp)
     # Quart's documented place for ASGI middleware; Quart types ASGI with TypedDicts.

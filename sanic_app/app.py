@@ -1,16 +1,21 @@
 """The asgi-compare API on Sanic, written the way Sanic's docs write it.
 
-A blueprint holds the routes; each app keeps its own core ``Service`` on ``app.ctx``. Handlers
-read raw parts of the request and let core's ``RequestParser`` validate them, so errors read
-exactly as FastAPI's. Blocking work (CPU, and the item and model stores, which may be a SQLite
-file) goes through ``asyncio.to_thread``, off the event loop.
+A blueprint holds the routes; each app keeps its own core ``Service`` on ``app.ctx``.
+sanic-ext's ``@validate`` validates queries and bodies with core's models, and core's
+``path_params`` the path values (sanic-ext has nothing for them). ``ApiRequest`` reads the
+query and the body as FastAPI does, and ``invalid`` answers sanic-ext's errors through
+``core.validation.invalid_request``, so every 422 reads as FastAPI's. sanic-ext runs without
+its own OpenAPI document and docs (``AUTO_EXTEND = False``): the decorator needs none of them.
+Blocking work (CPU, and the item and model stores, which may be a SQLite file) goes through
+``asyncio.to_thread``, off the event loop.
 Routes with path parameters say ``unquote=True``: Sanic otherwise hands them over still
 percent-encoded ("x%20y" where the others see "x y").
 
 Served over ASGI, core's ``ContractMiddleware`` sits in front of Sanic's ASGI entrypoint.
 Sanic's own server runs no ASGI middleware, so there the same ``core.asgi.Contract`` is applied
-through Sanic's hooks: the ``http.routing.before`` signal (before Sanic routes) and a response
-middleware for ``Location``.
+in one function, ``serve_contract``, through Sanic's hooks: the ``http.routing.before`` signal
+(before Sanic routes) and a response middleware for ``Location``; ``ContractRequest`` holds
+the body limit and the path Sanic routes on.
 """
 
 from __future__ import annotations
@@ -20,28 +25,34 @@ from collections.abc import AsyncIterable
 from functools import partial
 from typing import Any, cast
 
-import sanic
-from httptools import parse_url
+from pydantic import ValidationError
 from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import PayloadTooLarge, SanicException
+from sanic.request import RequestParameters
 from sanic.response import HTTPResponse, empty, html, json, raw, redirect
+from sanic_ext import validate
+from sanic_ext.exceptions import ValidationError as ExtValidationError
 
+from core import answers
+from core.about import about as about_app
 from core.asgi import (
     DRAIN_BYTES,
     ASGIApp,
     Contract,
     ContractMiddleware,
     Receive,
+    RequestHead,
     Scope,
     Send,
     read_body,
 )
-from core.errors import BodyTooLarge, error_response
+from core.errors import ApiError, BodyTooLarge, error_response, http_error, server_error
+from core.forwarded import ForwardedFacts
+from core.head import forwarded_headers
 from core.models import (
     AddQuery,
     DelayQuery,
     FitData,
-    GreetingRef,
     Item,
     ItemPatch,
     ItemRef,
@@ -51,9 +62,11 @@ from core.models import (
     UserQuery,
 )
 from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
+from core.prefix import location_root, prefixed
+from core.routes import operation
 from core.service import Service
 from core.settings import Settings
-from core.validation import RequestParser
+from core.validation import BodyInvalid, body_value, invalid_request, path_params
 
 bp = Blueprint("api")
 bp.static(ASSETS_PATH, SWAGGER_UI_DIR, name="docs_assets")
@@ -67,41 +80,6 @@ def _service(request: Request) -> Service:
 def _root_path(request: Request) -> str:
     root: str = request.ctx.root
     return root
-
-
-async def apply_contract(request: Request) -> None:
-    """Before Sanic routes: the prefix, and the contract's 404/405/307/HEAD answers."""
-    if request.app.asgi:  # ContractMiddleware has done all this already
-        request.ctx.root = request.scope.get("root_path", "")
-        return
-    contract: Contract = request.app.ctx.contract.contract
-    raw_path: bytes = request._parsed_url.path
-    r = contract.resolve(
-        request.method,
-        raw_path.decode("latin-1"),
-        request.query_string.encode("latin-1"),
-        "",
-        ((k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()),
-        request.ip,
-    )
-    request.ctx.root = r.root
-    if r.answer is not None:
-        raise r.answer
-    # Sanic's HTTP layer decided at parse time that a HEAD answer has no body; route it as GET.
-    request.method = r.method
-    if r.route_path.encode("latin-1") != raw_path:
-        # Sanic routes on request.path, read from the parsed URL, and has no root-path setting.
-        query = request._parsed_url.query
-        url = r.route_path.encode("latin-1") + (b"?" + query if query else b"")
-        request._parsed_url = parse_url(url)
-
-
-async def prefix_location(request: Request, response: HTTPResponse) -> None:
-    location = response.headers.get("location")
-    if location and not request.app.asgi and hasattr(request.ctx, "root"):
-        response.headers["location"] = request.app.ctx.contract.contract.location(
-            location, request.ctx.root
-        )
 
 
 @bp.get("/")
@@ -122,47 +100,39 @@ async def openapi(request: Request) -> HTTPResponse:
 
 @bp.get("/hello")
 async def hello(request: Request) -> HTTPResponse:
-    return json({"message": "Hello World"})
+    return json(answers.hello().model_dump())
 
 
 @bp.get("/about")
 async def about(request: Request) -> HTTPResponse:
     return json(
-        {
-            "framework": "sanic",
-            "framework_version": sanic.__version__,
-            "root_path": _root_path(request),
-        }
+        about_app(
+            "sanic",
+            root_path=_root_path(request),
+            scheme=request.scheme,
+            host=request.host,
+            client=request.client_ip,
+        ).model_dump()
     )
 
 
 @bp.get("/add")
-async def add(request: Request) -> HTTPResponse:
-    parser = RequestParser()
-    q = parser.query(AddQuery, request.query_string)
-    parser.check()
-    return json({"result": q.x + q.y})
+@validate(query=AddQuery)
+async def add(request: Request, query: AddQuery) -> HTTPResponse:
+    return json(answers.add(query.x, query.y).model_dump())
 
 
 @bp.get("/user/<user_id>", unquote=True)
-async def user(request: Request, user_id: str) -> HTTPResponse:
-    parser = RequestParser()
-    path = parser.path(UserPath, {"user_id": user_id})
-    q = parser.query(UserQuery, request.query_string)
-    parser.check()
-    res: dict[str, Any] = {"user_id": path.user_id}
-    if q.name is not None:
-        res["name"] = q.name
-    return json(res)
+@validate(query=UserQuery)
+async def user(request: Request, user_id: str, query: UserQuery) -> HTTPResponse:
+    path = path_params(UserPath, user_id=user_id)
+    return json(answers.user(path.user_id, query.name).model_dump())
 
 
 @bp.get("/async-route")
-async def async_route(request: Request) -> HTTPResponse:
-    parser = RequestParser()
-    q = parser.query(DelayQuery, request.query_string)
-    parser.check()
-    await asyncio.sleep(q.delay)
-    return json({"message": "This is an asynchronous route"})
+@validate(query=DelayQuery)
+async def async_route(request: Request, query: DelayQuery) -> HTTPResponse:
+    return json((await answers.async_route(query.delay)).model_dump())
 
 
 @bp.get("/greetings")
@@ -172,84 +142,68 @@ async def greetings(request: Request) -> HTTPResponse:
 
 @bp.get("/greetings/<lang>", unquote=True)
 async def greeting(request: Request, lang: str) -> HTTPResponse:
-    parser = RequestParser()
-    ref = parser.path(GreetingRef, {"lang": lang})
-    parser.check()
-    return json(_service(request).greetings.get(ref.lang).model_dump())
+    return json(_service(request).greetings.get(lang).model_dump())
 
 
 @bp.get("/items")
-async def list_items(request: Request) -> HTTPResponse:
-    parser = RequestParser()
-    page = parser.query(Page, request.query_string)
-    parser.check()
-    items = await asyncio.to_thread(_service(request).items.page, page.offset, page.limit)
+@validate(query=Page)
+async def list_items(request: Request, query: Page) -> HTTPResponse:
+    items = await asyncio.to_thread(_service(request).items.page, query.offset, query.limit)
     return json([i.model_dump() for i in items])
 
 
+# strict=True: sanic-ext validates bodies lax unless told, which would override the models'
+# strict numbers (a price of true or "2.5" would pass).
 @bp.post("/items")
-async def create_item(request: Request) -> HTTPResponse:
-    parser = RequestParser()
-    item = parser.body(Item, request.body, request.headers.get("content-type"))
-    parser.check()
-    stored = await asyncio.to_thread(_service(request).items.add, item)
-    return json(stored.model_dump(), status=201, headers={"Location": f"/items/{stored.id}"})
+@validate(json=Item, strict=True)
+async def create_item(request: Request, body: Item) -> HTTPResponse:
+    stored = await asyncio.to_thread(_service(request).items.add, body)
+    location = answers.item_location(stored)
+    return json(stored.model_dump(), status=201, headers={"Location": location})
 
 
 @bp.get("/items/<item_id>", unquote=True)
 async def get_item(request: Request, item_id: str) -> HTTPResponse:
-    parser = RequestParser()
-    ref = parser.path(ItemRef, {"item_id": item_id})
-    parser.check()
+    ref = path_params(ItemRef, item_id=item_id)
     stored = await asyncio.to_thread(_service(request).items.get, ref.item_id)
     return json(stored.model_dump())
 
 
 @bp.put("/items/<item_id>", unquote=True)
-async def replace_item(request: Request, item_id: str) -> HTTPResponse:
-    parser = RequestParser()
-    ref = parser.path(ItemRef, {"item_id": item_id})
-    item = parser.body(Item, request.body, request.headers.get("content-type"))
-    parser.check()
-    stored = await asyncio.to_thread(_service(request).items.replace, ref.item_id, item)
+@validate(json=Item, strict=True)
+async def replace_item(request: Request, item_id: str, body: Item) -> HTTPResponse:
+    ref = path_params(ItemRef, item_id=item_id)
+    stored = await asyncio.to_thread(_service(request).items.replace, ref.item_id, body)
     return json(stored.model_dump())
 
 
 @bp.patch("/items/<item_id>", unquote=True)
-async def update_item(request: Request, item_id: str) -> HTTPResponse:
-    parser = RequestParser()
-    ref = parser.path(ItemRef, {"item_id": item_id})
-    patch = parser.body(ItemPatch, request.body, request.headers.get("content-type"))
-    parser.check()
-    changes = patch.model_dump(exclude_unset=True)
+@validate(json=ItemPatch, strict=True)
+async def update_item(request: Request, item_id: str, body: ItemPatch) -> HTTPResponse:
+    ref = path_params(ItemRef, item_id=item_id)
+    changes = body.model_dump(exclude_unset=True)
     stored = await asyncio.to_thread(_service(request).items.update, ref.item_id, changes)
     return json(stored.model_dump())
 
 
 @bp.delete("/items/<item_id>", unquote=True)
 async def delete_item(request: Request, item_id: str) -> HTTPResponse:
-    parser = RequestParser()
-    ref = parser.path(ItemRef, {"item_id": item_id})
-    parser.check()
+    ref = path_params(ItemRef, item_id=item_id)
     await asyncio.to_thread(_service(request).items.delete, ref.item_id)
     return empty()
 
 
 @bp.post("/fit")
-async def fit(request: Request) -> HTTPResponse:
-    parser = RequestParser()
-    data = parser.body(FitData, request.body, request.headers.get("content-type"))
-    parser.check()
-    coefs = await asyncio.to_thread(_service(request).model.fit, data)
+@validate(json=FitData, strict=True)
+async def fit(request: Request, body: FitData) -> HTTPResponse:
+    coefs = await asyncio.to_thread(_service(request).model.fit, body)
     return json(coefs.model_dump())
 
 
 @bp.post("/predict")
-async def predict(request: Request) -> HTTPResponse:
-    parser = RequestParser()
-    data = parser.body(PredictData, request.body, request.headers.get("content-type"))
-    parser.check()
-    prediction = await asyncio.to_thread(_service(request).model.predict, data)
+@validate(json=PredictData, strict=True)
+async def predict(request: Request, body: PredictData) -> HTTPResponse:
+    prediction = await asyncio.to_thread(_service(request).model.predict, body)
     return json(prediction.model_dump())
 
 
@@ -276,17 +230,47 @@ async def warm_up(app: Sanic) -> None:  # type: ignore[type-arg]
     app.ctx.service.warm_up()
 
 
-async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
-    if isinstance(exc, SanicException):  # raised by Sanic itself
-        return json({"detail": str(exc.message)}, status=exc.status_code)
-    answer = error_response(exc)  # TrailingSlash included: a 307 with its Location
+@bp.exception(ExtValidationError, BodyInvalid)
+async def invalid(request: Request, exc: Exception) -> HTTPResponse:
+    """What sanic-ext refused (or ``ApiRequest`` could not read), answered as FastAPI does."""
+    # sanic-ext raises its own error `from None`: the pydantic error it replaced is its context.
+    failure = exc.__context__ if isinstance(exc, ExtValidationError) else exc
+    assert isinstance(failure, ValidationError | BodyInvalid)
+    op = operation((request.endpoint or "").rpartition(".")[2])
+    answer = error_response(invalid_request(op, request.match_info, failure))
     return json(answer.body, status=answer.status, headers=answer.headers)
 
 
-class BoundedRequest(Request):
-    """Sanic's documented hook for custom body handling: ``receive_body``, here core's
-    ``read_body``, which refuses a body past ``max_body_bytes`` (over ASGI, the contract's
-    middleware has refused it first)."""
+async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
+    """Every exception on Sanic, over ASGI too: Sanic's error handler sees them all before any
+    ASGI middleware could, so it is the one place that logs an unexpected one and answers 500."""
+    if isinstance(exc, ApiError):
+        answer = error_response(exc)  # TrailingSlash included: a 307 with its Location
+    elif isinstance(exc, SanicException):  # raised by Sanic itself
+        answer = http_error(exc.status_code, str(exc.message), exc.headers)
+    else:
+        answer = server_error(exc, request.method, request.path)
+    return json(answer.body, status=answer.status, headers=answer.headers)
+
+
+class ContractRequest(Request):
+    """Sanic's request, with the two parts of the contract that live in the request on Sanic's
+    own server (a custom ``request_class`` is public Sanic API):
+
+    - ``receive_body``, Sanic's documented hook for custom body handling: core's ``read_body``,
+      which refuses a body past ``max_body_bytes`` (over ASGI the middleware refuses it first);
+    - ``path``, the path Sanic routes on (``Sanic.handle_request`` routes on ``request.path``,
+      sanic/app.py, Sanic 25.12): the path below the prefix once the contract has decided it.
+      Sanic has no root-path setting and ``Request.path`` no setter (it reads the URL parsed
+      when the request was made); overriding the property keeps off Sanic's private
+      ``_parsed_url``.
+    """
+
+    route_path: str | None = None
+
+    @property
+    def path(self) -> str:
+        return super().path if self.route_path is None else self.route_path
 
     async def receive_body(self) -> None:
         if self.body:
@@ -297,6 +281,72 @@ class BoundedRequest(Request):
             self.body = await read_body(cast(AsyncIterable[bytes], self.stream), limit)
         except PayloadTooLarge:  # Sanic's own REQUEST_MAX_SIZE, past what read_body drains
             raise BodyTooLarge(limit) from None
+
+
+def serve_contract(app: ContractSanic, contract: Contract) -> None:
+    """The contract on Sanic's own server, which runs no ASGI middleware, with the same
+    :class:`core.asgi.Contract` as over ASGI: decided in the ``http.routing.before`` signal
+    (before Sanic routes), ``Location`` prefixed in a response middleware. Over ASGI, the
+    middleware in front of Sanic has done both; the hooks only read what it left in the scope.
+
+    Both hooks go on the app, not the blueprint: Sanic gives a blueprint's middleware only the
+    requests routed to it, and the contract's 404, 405 and 307 are answered before routing.
+    """
+
+    @app.signal("http.routing.before")
+    async def decide(request: ContractRequest) -> None:
+        if request.app.asgi:
+            request.ctx.root = request.scope.get("root_path", "")
+            # Sanic over ASGI ignores the scope's scheme (sanic/models/asgi.py MockTransport
+            # answers "sslcontext"; ConnInfo asks for "ssl_object", Sanic 25.12): say it here.
+            request.parsed_forwarded = {"proto": request.scope.get("scheme", "http")}
+            return
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()]
+        head = RequestHead(
+            request.method,
+            request.path,
+            None,
+            request.query_string.encode("latin-1"),
+            "",  # Sanic's own server has no root path; ASGI_COMPARE_ROOT_PATH gives one
+            headers,
+            request.ip,
+            forwarded_headers(headers),
+        )
+        d = contract.decide(head)
+        request.ctx.root = d.root
+        request.ctx.proxy_prefixes_redirects = d.proxy_prefixes_redirects
+        if d.answer is not None:
+            raise d.answer
+        # Sanic's HTTP layer decided at parse time that a HEAD answer has no body; route as GET.
+        request.method = d.method
+        if d.route_path != head.path:
+            request.route_path = d.route_path
+        # What request.scheme, .host and .client_ip read (Request.forwarded caches Sanic's own
+        # parse in the public parsed_forwarded, Sanic 25.12): the contract's trust rule instead.
+        facts = d.forwarded or ForwardedFacts()
+        sent = {"proto": facts.scheme, "host": facts.host, "for": facts.client}
+        request.parsed_forwarded = {k: v for k, v in sent.items() if v}
+
+    @app.on_response
+    async def prefix_location(request: Request, response: HTTPResponse) -> None:
+        location = response.headers.get("location")
+        if location and not request.app.asgi and getattr(request.ctx, "root", ""):
+            rewrites = getattr(request.ctx, "proxy_prefixes_redirects", False)
+            root = location_root(response.status, request.ctx.root, rewrites)
+            response.headers["location"] = prefixed(location, root)
+
+
+class ApiRequest(ContractRequest):
+    """The query and the body as FastAPI reads them, for sanic-ext's ``@validate``."""
+
+    @property
+    def args(self) -> RequestParameters:
+        # Blanks kept, as Starlette reads a query: /add?x= is an x that is not an int.
+        return self.get_args(keep_blank_values=True)
+
+    def load_json(self, loads: Any = None) -> Any:
+        self.parsed_json = body_value(self.body, self.headers.get("content-type"))
+        return self.parsed_json
 
 
 class ContractSanic(Sanic):  # type: ignore[type-arg]
@@ -327,7 +377,7 @@ def _unused_name(base: str) -> str:
 def create_app(settings: Settings | None = None, service: Service | None = None) -> ContractSanic:
     service = Service.create(settings) if service is None else service
     name = _unused_name(BASE_NAME)
-    app = ContractSanic(name, request_class=BoundedRequest)
+    app = ContractSanic(name, request_class=ApiRequest)
     app.config.AUTO_EXTEND = False  # sanic-ext, when installed, would add its own /docs
     # TouchUp rewrites Sanic's request handling in place, for the whole process, dropping the
     # signal dispatches no handler listens to; run a second time it fails (KeyError:
@@ -335,7 +385,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     # apps a test suite creates after it share the rewritten methods, as all are alike.
     # Measured: without it the adapter served about half of bare Sanic's requests per second.
     app.config.TOUCHUP = name == BASE_NAME
-    # Sanic's own server stops reading a body past this; BoundedRequest refuses one past
+    # Sanic's own server stops reading a body past this; ContractRequest refuses one past
     # max_body_bytes (over ASGI, the contract's middleware refuses it first).
     app.config.REQUEST_MAX_SIZE = service.settings.max_body_bytes + DRAIN_BYTES
     app.ctx.service = service
@@ -343,11 +393,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     # Sanic routes on the path as the server sent it, so it gets the path without the prefix.
     app.ctx.contract = ContractMiddleware(inner, service.settings, path_includes_root=False)
     app.blueprint(bp)
-    # The contract's hooks go on the app, not the blueprint: Sanic gives a blueprint's error
-    # handlers and middleware only the requests routed to it, and the contract's 404, 405 and
-    # 307 are answered before routing.
-    app.signal("http.routing.before")(apply_contract)
-    app.on_response(prefix_location)
+    serve_contract(app, app.ctx.contract.contract)
+    # On the app, not the blueprint: the contract's answers come before routing.
     app.error_handler.add(Exception, handle_error)
     return app
 

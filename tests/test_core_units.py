@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
+from core import answers
 from core.errors import (
+    BodyNotParsable,
     ItemNotFound,
     MethodNotAllowed,
     NegativeItemId,
@@ -18,10 +22,20 @@ from core.errors import (
 )
 from core.greetings import Greetings
 from core.items import MemoryItemStore
-from core.models import FitData, Item, PredictData
+from core.models import AddQuery, FitData, Item, PredictData, StoredItem, UserEcho
+from core.openapi import documented_errors
 from core.regression import Regression
+from core.routes import operation
 from core.settings import Settings
-from core.validation import RequestParser, encode_errors, is_json_content_type, query_values
+from core.validation import (
+    BodyInvalid,
+    RequestParser,
+    body_value,
+    encode_errors,
+    invalid_request,
+    is_json_content_type,
+    query_values,
+)
 
 
 @pytest.mark.parametrize(
@@ -144,3 +158,82 @@ def test_regression_matches_least_squares_and_caches_its_plot() -> None:
     assert model.predict(PredictData(X=[[0.0, 0.0, 0.0]])).y_hat == pytest.approx([5.0])
     model.reset()
     assert model.coefs().intercept is None
+
+
+def test_malformed_json_is_reported_alone_as_fastapi_reads_the_body_first() -> None:
+    from core.models import ItemRef
+
+    parser = RequestParser()
+    parser.path(ItemRef, {"item_id": "x"})
+    with pytest.raises(RequestInvalid) as caught:
+        parser.body(Item, b"{bad", "application/json")
+        parser.check()
+    assert [e["type"] for e in caught.value.detail] == ["json_invalid"]
+
+
+def test_body_value_reads_a_body_as_fastapi_does() -> None:
+    assert body_value(b'{"a": 1}', "application/vnd.api+json") == {"a": 1}
+    assert body_value(b'{"a": 1}', "text/plain") == b'{"a": 1}'
+    assert body_value(b'{"a": 1}', None) == b'{"a": 1}'
+    with pytest.raises(BodyInvalid) as missing:
+        body_value(b"", "application/json")
+    assert (missing.value.detail[0]["type"], missing.value.alone) == ("missing", False)
+    with pytest.raises(BodyInvalid) as bad:
+        body_value(b"[1,", "application/json")
+    assert (bad.value.detail[0]["loc"], bad.value.alone) == (["body", 3], True)
+    with pytest.raises(BodyNotParsable):
+        body_value(b'{"name": "\xff"}', "application/json")
+
+
+def test_a_libraries_validation_error_reads_as_fastapis_with_the_path_first() -> None:
+    replace = operation("replace_item")
+    try:
+        Item.model_validate({"name": 5})
+    except ValidationError as exc:
+        failure = exc
+    detail = invalid_request(replace, {"item_id": "x"}, failure).detail
+    assert [(e["type"], e["loc"]) for e in detail] == [
+        ("int_parsing", ["path", "item_id"]),
+        ("string_type", ["body", "name"]),
+        ("missing", ["body", "price"]),
+    ]
+    assert invalid_request(replace, {"item_id": "1"}, failure).detail == detail[1:]
+    try:
+        AddQuery.model_validate({"y": "z"})
+    except ValidationError as exc:
+        failure = exc
+    assert [e["loc"] for e in invalid_request(operation("add"), {}, failure).detail] == [
+        ["query", "x"],
+        ["query", "y"],
+    ]
+
+
+def test_a_missing_body_is_reported_with_the_path_a_malformed_one_alone() -> None:
+    replace = operation("replace_item")
+    for body, types in ((b"", ["int_parsing", "missing"]), (b"{", ["json_invalid"])):
+        with pytest.raises(BodyInvalid) as caught:
+            body_value(body, "application/json")
+        detail = invalid_request(replace, {"item_id": "x"}, caught.value).detail
+        assert [e["type"] for e in detail] == types
+
+
+def test_models_read_as_fastapi_reads_requests() -> None:
+    assert AddQuery.model_validate({"x": ["1", "2"]}).x == 2  # the last of a repeated name
+    assert UserEcho(user_id=1).model_dump() == {"user_id": 1}
+    assert UserEcho(user_id=1, name="a").model_dump() == {"user_id": 1, "name": "a"}
+    with pytest.raises(ValidationError) as caught:
+        Item.model_validate([1])  # from_attributes, as FastAPI validates a body
+    assert caught.value.errors()[0]["type"] == "model_attributes_type"
+
+
+def test_answers() -> None:
+    assert answers.hello().message == "Hello World"
+    assert answers.add(2, 3).result == 5
+    assert answers.item_location(StoredItem(id=7, name="n", price=1.0)) == "/items/7"
+    assert asyncio.run(answers.async_route(0)).message == "This is an asynchronous route"
+
+
+def test_documented_errors_follow_the_route_table() -> None:
+    assert documented_errors(operation("get_item")) == {400: "Bad Request", 404: "Not Found"}
+    assert list(documented_errors(operation("create_item"))) == [400, 413]
+    assert documented_errors(operation("hello")) == {}

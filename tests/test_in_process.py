@@ -1,0 +1,109 @@
+"""Each adapter tested in-process as its users would test it: httpx's ``ASGITransport`` and
+asgi-lifespan's ``LifespanManager``, nothing else in between (neither puts ``scope["asgi"]``
+in). And what ``/about`` shows of the request: the scheme, host and client a trusted proxy
+forwards, and nobody else's."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from asgi_compare.harness import FRAMEWORKS
+from core.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+TIMEOUT_S = 10  # a regression (Falcon refusing lifespan) fails here instead of hanging
+FORWARDED = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "api.example.org",
+    "X-Forwarded-For": "203.0.113.7",
+}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def adapter(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@asynccontextmanager
+async def client(
+    adapter: str, settings: Settings | None = None, peer: str = "127.0.0.1"
+) -> AsyncIterator[httpx.AsyncClient]:
+    create_app: Any = importlib.import_module(f"{adapter}_app.app").create_app
+    with anyio.fail_after(TIMEOUT_S):
+        async with LifespanManager(create_app(settings)) as manager:
+            transport = httpx.ASGITransport(app=manager.app, client=(peer, 50000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                yield c
+
+
+async def test_hello_with_httpx_and_asgi_lifespan(adapter: str) -> None:
+    async with client(adapter) as c:
+        r = await c.get("/hello")
+    assert r.status_code == 200
+    assert r.json() == {"message": "Hello World"}
+
+
+async def test_about_shows_the_request_as_it_came() -> None:
+    for adapter in FRAMEWORKS:
+        async with client(adapter) as c:
+            about = (await c.get("/about")).json()
+        assert (about["scheme"], about["host"], about["client"]) == (
+            "http",
+            "testserver",
+            "127.0.0.1",
+        ), adapter
+
+
+async def test_a_trusted_proxy_sets_the_scheme_host_and_client(adapter: str) -> None:
+    async with client(adapter) as c:
+        about = (await c.get("/about", headers=FORWARDED)).json()
+    assert (about["scheme"], about["host"], about["client"]) == (
+        "https",
+        "api.example.org",
+        "203.0.113.7",
+    )
+
+
+async def test_an_untrusted_peer_sets_nothing(adapter: str) -> None:
+    async with client(adapter, peer="198.51.100.2") as c:
+        headers = {**FORWARDED, "X-Forwarded-Prefix": "/evil"}
+        about = (await c.get("/about", headers=headers)).json()
+        docs = await c.get("/")
+    assert (about["scheme"], about["host"], about["client"], about["root_path"]) == (
+        "http",
+        "testserver",
+        "198.51.100.2",
+        "",
+    )
+    assert docs.headers["location"] == "/docs"
+
+
+async def test_the_nearest_untrusted_hop_is_the_client(adapter: str) -> None:
+    settings = Settings(forwarded_allow_ips=("127.0.0.1", "10.0.0.0/8"))
+    async with client(adapter, settings) as c:
+        headers = {"X-Forwarded-For": "198.51.100.9, 203.0.113.7, 10.1.2.3"}
+        about = (await c.get("/about", headers=headers)).json()
+    assert about["client"] == "203.0.113.7"
+
+
+async def test_a_configured_prefix_is_never_overridden_by_a_header(adapter: str) -> None:
+    async with client(adapter, Settings(root_path="/px")) as c:
+        about = (await c.get("/px/about", headers={"X-Forwarded-Prefix": "/evil"})).json()
+        docs = await c.get("/px/", headers={"X-Forwarded-Prefix": "/evil"})
+    assert about["root_path"] == "/px"
+    assert docs.headers["location"] == "/px/docs"
