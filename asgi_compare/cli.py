@@ -19,29 +19,30 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
-SERVERS = ("uvicorn", "hypercorn", "granian", "native")
-
-
-def entrypoint(framework: str) -> str:
-    """The ASGI entrypoint every deployment uses, e.g. ``quart_app.app:app``."""
-    return f"{framework}_app.app:app"
-
-
-def server_command(
-    framework: str, server: str, host: str, port: int, root_path: str, workers: int
-) -> tuple[list[str], dict[str, str]]:
-    """The command line (and environment) that serves one adapter, as docs/proxy.md shows."""
-    from asgi_compare.deploy import command
-
-    if server == "native" and framework != "sanic":
-        raise SystemExit(f"asgi-compare serve: only sanic has a native server, not {framework}")
-    return command(entrypoint(framework), server, host, port, workers=workers, root_path=root_path)
+from asgi_compare.harness import (
+    FRAMEWORKS,
+    PROXY_MODES,
+    SERVERS,
+    applies,
+    entrypoint,
+    server_command,
+)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if not applies(args.framework, args.server):
+        having = ", ".join(f for f in FRAMEWORKS if applies(f, args.server))
+        raise SystemExit(
+            f"asgi-compare serve: only {having} has a {args.server} server, not {args.framework}"
+        )
     cmd, env = server_command(
-        args.framework, args.server, args.host, args.port, args.root_path, args.workers
+        entrypoint(args.framework),
+        args.server,
+        host=args.host,
+        port=args.port,
+        root_path=args.root_path,
+        workers=args.workers,
+        lean=False,  # an operator watching the terminal wants the access log
     )
     shown = " ".join(f"{k}={v}" for k, v in env.items()) + " " + " ".join(cmd[2:])
     print("$", shown.strip(), flush=True)  # noqa: T201
@@ -52,7 +53,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_conformance(args: argparse.Namespace) -> int:
     import pytest
 
-    pytest_args = ["--pyargs", "conformance_tests", "-p", "no:cacheprovider"]
+    # The suite's plugin, which defines --framework and the rest, loads only where asked for:
+    # named here, before pytest parses those options.
+    pytest_args = ["-p", "conformance_tests.plugin", "--pyargs", "conformance_tests"]
+    pytest_args += ["-p", "no:cacheprovider"]
     for option in ("framework", "server", "proxy", "header"):
         for value in getattr(args, option) or ():
             pytest_args += [f"--{option}", value]
@@ -67,17 +71,64 @@ def cmd_proxy_report(args: argparse.Namespace) -> int:
     from asgi_compare import proxy_report
 
     start = time.monotonic()
-    rows = proxy_report.run(args.framework, args.server, args.mode, progress=not args.quiet)
     command = "asgi-compare proxy-report" + "".join(f" {a}" for a in args.argv)
-    meta = proxy_report.meta_for(command, time.monotonic() - start)
-    proxy_report.write(rows, meta, args.out, args.html)
-    print("probes passed behind each proxy mode: native app . adapter")  # noqa: T201
+    if args.app:
+        return _proxy_report_app(args, command, start)
+    servers = args.server
+    out = args.out or Path("docs/proxy-report.md")
+    page = args.html or Path("docs/proxy-report.html")
+    rows = proxy_report.run(
+        args.framework, servers, args.mode, progress=not args.quiet, proxies=args.proxy
+    )
+    meta = proxy_report.meta_for(command, time.monotonic() - start, servers, args.mode, args.proxy)
+    proxy_report.write(rows, meta, out, page)
+    print("probes passed behind each proxy and mode: native app . adapter")  # noqa: T201
     print(proxy_report.summary(rows))  # noqa: T201
-    print(f"wrote {args.out}, {args.html} and {args.html.with_suffix('.json')}")  # noqa: T201
+    print(f"wrote {out}, {page} and {page.with_suffix('.json')}")  # noqa: T201
     broken = list(proxy_report.iter_failures(rows, "adapter"))
     for row in broken:
-        print(f"adapter fails: {row.framework} {row.server} {row.mode}", file=sys.stderr)  # noqa: T201
+        print(  # noqa: T201
+            f"adapter fails: {row.framework} {row.server} {row.proxy} {row.mode}",
+            file=sys.stderr,
+        )
     return 1 if broken else 0
+
+
+# proxy-report's --server default, told apart by identity from the same list given.
+_ALL_SERVERS = list(SERVERS)
+
+
+def _proxy_report_app(args: argparse.Namespace, command: str, start: float) -> int:
+    """``proxy-report --app``: the user's own app; exit 1 when any probe fails."""
+    import time
+
+    from asgi_compare import proxy_report
+
+    # Sanic's own server serves Sanic apps only: not asked for, it is left out.
+    servers = args.server
+    if servers is _ALL_SERVERS:
+        servers = [s for s in SERVERS if s != "native"]
+    out = args.out or Path("proxy-report.md")
+    page = args.html or Path("proxy-report.html")
+    try:
+        found, cells = proxy_report.run_app(
+            args.app,
+            servers=servers,
+            proxies=args.proxy,
+            modes=args.mode,
+            paths=args.probe or (),
+            app_dir=args.app_dir,
+            progress=not args.quiet,
+        )
+    except RuntimeError as exc:
+        print(f"asgi-compare proxy-report: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    meta = proxy_report.meta_for(command, time.monotonic() - start, servers, args.mode, args.proxy)
+    report = proxy_report.AppReport(args.app, found, tuple(args.probe or ()), cells, meta)
+    proxy_report.write_app(report, out, page)
+    print(proxy_report.summary_app(report))  # noqa: T201
+    print(f"wrote {out}, {page} and {page.with_suffix('.json')}")  # noqa: T201
+    return 1 if report.failed else 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -221,36 +272,70 @@ def build_parser() -> argparse.ArgumentParser:
     conf.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     conf.set_defaults(func=cmd_conformance)
 
-    from asgi_compare.deploy import PROXIES
-    from asgi_compare.deploy import SERVERS as REAL_SERVERS
+    from asgi_compare.harness import PROXIES
 
     report = sub.add_parser(
         "proxy-report",
-        help="probe every framework x server x proxy mode, natively and adapted",
+        help="probe every framework (or your own app) x server x proxy x mode",
         description="Serve a minimal native app and the adapter of each framework on each "
-        "server, directly and behind a real nginx in each proxy mode, probe what a deployer "
-        "meets (routing, redirects, Location, the docs' spec URL, OpenAPI servers, root_path, "
-        "URL building), and write a Markdown table, an HTML page and JSON. Exits 1 when an "
-        "adapter fails a probe.",
+        "server, directly and behind real proxies in each mode they support, probe what a "
+        "deployer meets (routing, redirects, Location, the docs' spec URL, OpenAPI servers, "
+        "root_path, URL building), and write a Markdown table, an HTML page with a summary "
+        "grid and image, and JSON. Exits 1 when an adapter fails a probe. With --app, do the "
+        "same for your own ASGI app: what to probe is found in the app (its OpenAPI document, "
+        "docs page, GET /) and --probe; each failure comes with its fix; exits 1 when any "
+        "probe fails.",
     )
-    _add_lists(report, ("--framework", FRAMEWORKS), ("--server", REAL_SERVERS), ("--mode", PROXIES))
+    _add_lists(report, ("--framework", FRAMEWORKS), ("--mode", PROXY_MODES))
+    report.add_argument(
+        "--server",
+        type=_list(SERVERS),
+        default=_ALL_SERVERS,
+        help=f"comma-separated, from {', '.join(SERVERS)} (default: all; with --app, all "
+        "but native, Sanic's own server)",
+    )
+    report.add_argument(
+        "--proxy",
+        type=_list(tuple(PROXIES)),
+        default=["nginx"],
+        help=f"comma-separated, from {', '.join(PROXIES)} (default: nginx); each in the "
+        "modes it supports",
+    )
+    report.add_argument(
+        "--app",
+        metavar="MODULE:ATTR",
+        help="report on this ASGI app instead of the four frameworks, e.g. main:app",
+    )
+    report.add_argument(
+        "--app-dir",
+        type=Path,
+        metavar="DIR",
+        help="import --app from DIR (before installed packages on the server's import path)",
+    )
+    report.add_argument(
+        "--probe",
+        action="append",
+        metavar="PATH",
+        help="with --app, also GET this path (repeatable), e.g. /health",
+    )
     report.add_argument(
         "--out",
         type=Path,
-        default=Path("docs/proxy-report.md"),
-        help="the Markdown report (default: docs/proxy-report.md)",
+        help="the Markdown report (default: docs/proxy-report.md; with --app, proxy-report.md)",
     )
     report.add_argument(
         "--html",
         type=Path,
-        default=Path("docs/proxy-report.html"),
-        help="the HTML page; JSON goes beside it (default: docs/proxy-report.html)",
+        help="the HTML page; JSON (and the summary image) go beside it (default: "
+        "docs/proxy-report.html; with --app, proxy-report.html)",
     )
     report.add_argument("--quiet", action="store_true", help="no progress lines")
     report.set_defaults(func=cmd_proxy_report)
 
-    endpoints = ("hello", "greeting", "add", "items", "predict", "plot")
-    extras = ("cold", "loop", "async", "plot", "none")
+    from asgi_compare.bench.endpoints import ENDPOINTS, EXTRAS
+
+    endpoints = tuple(ENDPOINTS)
+    extras = (*EXTRAS, "none")
     bench = sub.add_parser(
         "bench",
         help="measure the adapters on real servers, against bare and raw baselines",
@@ -263,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lists(
         bench,
         ("--framework", FRAMEWORKS),
-        ("--server", REAL_SERVERS),
+        ("--server", SERVERS),
         ("--endpoint", endpoints),
         ("--extras", extras),
     )

@@ -12,24 +12,37 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from importlib.metadata import version
+from importlib.metadata import requires, version
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from asgi_compare.harness import DISTRIBUTIONS, entrypoint
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# What the app imports at run time, besides its framework (Connect brings its own server).
-RUNTIME = ("pydantic", "numpy", "scikit-learn", "matplotlib", "swagger-ui-py")
-FRAMEWORK_PACKAGES = {
-    "fastapi": ("fastapi",),
-    "quart": ("quart",),
-    "falcon": ("falcon",),
-    "sanic": ("sanic", "httptools"),
-}
-
 
 def requirements(framework: str) -> str:
-    names = sorted({*RUNTIME, *FRAMEWORK_PACKAGES[framework]})
-    return "".join(f"{name}=={version(name)}\n" for name in names)
+    """This project's base requirements, pinned to the versions installed here.
+
+    The base requirements are what the adapters need to run (the extras are the tools'); the
+    other three frameworks' distributions are left out. Connect brings its own server.
+    """
+    others = {
+        canonicalize_name(name)
+        for other, dists in DISTRIBUTIONS.items()
+        if other != framework
+        for name in dists
+    }
+    names: set[str] = set()
+    for line in requires("asgi-compare") or ():
+        req = Requirement(line)
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue  # an extra's requirement
+        if canonicalize_name(req.name) not in others:
+            names.add(req.name)
+    return "".join(f"{name}=={version(name)}\n" for name in sorted(names))
 
 
 def _copy_package(name: str, into: Path) -> None:
@@ -55,7 +68,7 @@ def write_bundle(framework: str, out: Path) -> Path:
             "fastapi",
             "--overwrite",
             "--entrypoint",
-            f"{framework}_app.app:app",
+            entrypoint(framework),
             str(out),
         ],
         check=True,

@@ -28,13 +28,9 @@ Transfer/sec:      4.30MB
 
 
 def test_wrk_output_is_parsed() -> None:
-    assert bench.parse_wrk(WRK_OUTPUT) == {
-        "rps": 29137.42,
-        "requests": 29150,
-        "p50_ms": 1.02,
-        "p99_ms": 2.5,
-        "non_2xx": 3,
-    }
+    assert bench.parse_wrk(WRK_OUTPUT) == bench.WrkRun(
+        rps=29137.42, requests=29150, p50_ms=1.02, p99_ms=2.5, non_2xx=3, socket_errors=0
+    )
 
 
 def test_one_cell_for_a_second(tmp_path: Path) -> None:

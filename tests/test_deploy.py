@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from asgi_compare.deploy import group_alive
+from asgi_compare.harness import group_alive
 
 FAILING_TEST = """
 import os
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.anyio
+# A test outside the suite joins it by its marker.
+pytestmark = [pytest.mark.anyio, pytest.mark.asgi_compare]
 
 
 @pytest.fixture
@@ -45,6 +46,11 @@ def test_servers_are_stopped_after_a_failing_test(
     os.environ["PIDS"] = str(pids)
     try:
         result = pytester.runpytest_subprocess(
+            # The suite's plugin and fixtures load only where asked for.
+            "-p",
+            "conformance_tests.plugin",
+            "-p",
+            "conformance_tests.fixtures",
             "-p",
             "no:cacheprovider",
             "--framework",

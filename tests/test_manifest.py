@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from asgi_compare import cli
+from asgi_compare.harness import DISTRIBUTIONS, FRAMEWORKS
+from asgi_compare.manifest import requirements
 
 
 @pytest.mark.parametrize("adapter", ["fastapi", "quart", "falcon", "sanic"])
@@ -32,3 +34,13 @@ def test_manifest_names_the_adapter_and_pins_its_requirements(tmp_path: Path, ad
     assert f"{adapter}=={version(adapter)}" in pinned
     assert f"scikit-learn=={version('scikit-learn')}" in pinned
     assert manifest["python"]["package_manager"]["package_file"] == "requirements.txt"
+
+
+@pytest.mark.parametrize("adapter", FRAMEWORKS)
+def test_a_bundle_requires_its_own_framework_only(adapter: str) -> None:
+    names = {line.split("==")[0] for line in requirements(adapter).splitlines()}
+    assert set(DISTRIBUTIONS[adapter]) <= names
+    for other in set(FRAMEWORKS) - {adapter}:
+        assert not set(DISTRIBUTIONS[other]) & names, other
+    assert {"pydantic", "numpy", "matplotlib"} <= names
+    assert not {"uvicorn", "pytest", "playwright", "rsconnect-python"} & names  # the tools'

@@ -1,0 +1,53 @@
+"""``asgi-compare bench``: the adapters' speed on real servers, beside what the limit is.
+
+Each cell serves one app on one server, one worker, pinned to CPU 0 with the load generator
+(wrk, one thread) on CPU 1 where the machine has two cores, on loopback. Baselines run in the
+same session: a raw ASGI app (the server's practical limit) and a bare app of each framework
+with only GET /hello, so every adapter figure is also a ratio. Then per adapter: cold start,
+GET /hello's p99 while large fits run, 200 concurrent sleeping requests, and the residual plot.
+Speed is reported, never asserted.
+
+:mod:`.run` and :mod:`.measure` run things, :mod:`.load` drives wrk, :mod:`.results` holds what
+was measured, :mod:`.render` writes it out.
+"""
+
+from __future__ import annotations
+
+from asgi_compare.bench.endpoints import ENDPOINTS, EXTRAS, ROUNDS, Endpoint
+from asgi_compare.bench.load import parse_wrk, run_wrk, wrk_binary
+from asgi_compare.bench.render import render_charts, render_json, render_markdown, write
+from asgi_compare.bench.results import (
+    Cell,
+    ColdStart,
+    LoopHealth,
+    PlotTiming,
+    Results,
+    Settings,
+    Sleeps,
+    WrkRun,
+)
+from asgi_compare.bench.run import groups, run
+
+__all__ = [
+    "ENDPOINTS",
+    "EXTRAS",
+    "ROUNDS",
+    "Cell",
+    "ColdStart",
+    "Endpoint",
+    "LoopHealth",
+    "PlotTiming",
+    "Results",
+    "Settings",
+    "Sleeps",
+    "WrkRun",
+    "groups",
+    "parse_wrk",
+    "render_charts",
+    "render_json",
+    "render_markdown",
+    "run",
+    "run_wrk",
+    "write",
+    "wrk_binary",
+]

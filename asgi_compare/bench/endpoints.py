@@ -1,0 +1,62 @@
+"""The work the bench asks of every adapter: its endpoints and the fits they need."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+
+def rows(n: int, cols: int, seed: int = 7) -> tuple[list[list[float]], list[float]]:
+    """``n`` seeded rows of ``cols`` features and a linear target with noise."""
+    import numpy as np  # only when a body is built: the CLI's parser imports this module
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, cols))
+    y = X @ rng.normal(size=cols) + rng.normal(scale=0.5, size=n)
+    return X.tolist(), y.tolist()
+
+
+@cache
+def fit_body(n: int, cols: int) -> bytes:
+    X, y = rows(n, cols)
+    return json.dumps({"X": X, "y": y}).encode()
+
+
+def fit_for_cells() -> bytes:
+    """What /predict and /plot cells are measured after."""
+    return fit_body(100, 5)
+
+
+def _predict_body() -> bytes:
+    return json.dumps({"X": rows(10, 5)[0]}).encode()
+
+
+def _item_body() -> bytes:
+    return b'{"name": "Widget", "price": 9.99}'
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    payload: Callable[[], bytes] | None = None  # built when first sent, not at import
+    needs_fit: bool = False
+
+    @property
+    def body(self) -> bytes | None:
+        return None if self.payload is None else self.payload()
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "hello": Endpoint("GET", "/hello"),
+    "greeting": Endpoint("GET", "/greetings/en"),
+    "add": Endpoint("GET", "/add?x=1&y=2"),
+    "items": Endpoint("POST", "/items", _item_body),
+    "predict": Endpoint("POST", "/predict", _predict_body, needs_fit=True),
+    "plot": Endpoint("GET", "/plot", needs_fit=True),
+}
+HELLO = ENDPOINTS["hello"]
+EXTRAS = ("cold", "loop", "async", "plot")  # measured per framework after the cells
+ROUNDS = 3  # alternating rounds of GET /hello per app; their medians are reported

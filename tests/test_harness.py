@@ -1,0 +1,268 @@
+"""The harness: free ports, each server's command line, a deployment's life, proxy reloads."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asgi_compare.harness import (
+    PREFIX,
+    Deployment,
+    Nginx,
+    entrypoint,
+    free_port,
+    group_alive,
+    peak_memory,
+    server_command,
+)
+from asgi_compare.harness import ports as ports_module
+
+RAW = entrypoint("", "raw")  # GET /hello; starts in well under a second
+
+
+def get(url: str) -> tuple[int, bytes]:
+    host_port, _, path = url.removeprefix("http://").partition("/")
+    host, _, port = host_port.partition(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", "/" + path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+# --- free_port ---------------------------------------------------------------------------------
+
+
+def test_free_ports_are_bindable_and_never_repeat() -> None:
+    ports = [free_port() for _ in range(50)]
+    assert len(set(ports)) == len(ports)
+    for port in ports:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
+
+
+def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    offered = iter([40001, 40001, 40002])  # the kernel may offer a closed probe's port again
+
+    class Probe:
+        def __init__(self, *args: Any) -> None:
+            self.port = next(offered)
+
+        def __enter__(self) -> Probe:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def bind(self, address: tuple[str, int]) -> None:
+            pass
+
+        def getsockname(self) -> tuple[str, int]:
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(socket, "socket", Probe)
+    monkeypatch.setattr(ports_module, "_handed_out", set())
+    assert [free_port(), free_port()] == [40001, 40002]
+
+
+# --- server_command ----------------------------------------------------------------------------
+
+PX = ["/prefix"]
+SETTING = {"ASGI_COMPARE_ROOT_PATH": "/prefix"}
+
+
+@pytest.mark.parametrize(
+    ("server", "mode", "option", "env"),
+    [
+        # server, mode -> the root-path option given (with its value), the app's setting
+        ("uvicorn", "none", [], {}),
+        ("uvicorn", "strip", ["--root-path", *PX], {}),
+        ("uvicorn", "forwarded", [], {}),
+        ("uvicorn", "keep", [], SETTING),  # uvicorn's option would prefix the path again
+        ("hypercorn", "none", [], {}),
+        ("hypercorn", "strip", ["--root-path", *PX], {}),
+        ("hypercorn", "forwarded", [], {}),
+        ("hypercorn", "keep", ["--root-path", *PX], {}),
+        ("granian", "strip", ["--url-path-prefix", *PX], {}),
+        ("granian", "forwarded", [], {}),
+        ("granian", "keep", ["--url-path-prefix", *PX], {}),
+        ("native", "none", [], {}),
+        ("native", "strip", [], SETTING),  # Sanic's own server has no root-path option
+        ("native", "forwarded", [], {}),
+        ("native", "keep", [], SETTING),
+    ],
+)
+def test_each_server_is_told_the_prefix_its_own_way(
+    server: str, mode: str, option: list[str], env: dict[str, str]
+) -> None:
+    entry = entrypoint("sanic")
+    argv, extra = server_command(entry, server, port=8123, mode=mode)
+    assert extra == env
+    for name in ("--root-path", "--url-path-prefix"):
+        if name in argv:
+            assert argv[argv.index(name) : argv.index(name) + 2] == option
+    assert bool(option) == any(a in argv for a in ("--root-path", "--url-path-prefix"))
+    assert argv[0] == sys.executable and "8123" in " ".join(argv)
+    if server == "granian":
+        assert argv[-1] == entry  # granian takes the app after its options
+    else:
+        assert argv[3] == entry
+    if server == "uvicorn":
+        assert argv[argv.index("--timeout-graceful-shutdown") + 1] == "5"
+        # the app, not uvicorn, decides whom to believe, in every mode
+        assert "--no-proxy-headers" in argv
+
+
+@pytest.mark.parametrize(
+    ("server", "root_path", "option", "env"),
+    [
+        ("uvicorn", "/px", ["--root-path", "/px"], {}),
+        ("hypercorn", "/px", ["--root-path", "/px"], {}),
+        ("granian", "/px", ["--url-path-prefix", "/px"], {}),
+        ("native", "/px", [], {"ASGI_COMPARE_ROOT_PATH": "/px"}),
+    ],
+)
+def test_a_root_path_of_ones_own_goes_where_strip_mode_would_put_the_prefix(
+    server: str, root_path: str, option: list[str], env: dict[str, str]
+) -> None:
+    argv, extra = server_command(entrypoint("sanic"), server, port=1, root_path=root_path)
+    assert extra == env
+    if option:
+        assert argv[argv.index(option[0]) : argv.index(option[0]) + 2] == option
+
+
+def test_a_proxy_mode_brings_its_own_prefix() -> None:
+    with pytest.raises(ValueError, match="brings its own prefix"):
+        server_command(RAW, "uvicorn", port=1, mode="strip", root_path="/px")
+
+
+@pytest.mark.parametrize(
+    ("server", "lean", "tuned", "present", "absent"),
+    [
+        ("uvicorn", True, False, ["--no-access-log", "--log-level"], ["--loop"]),
+        ("uvicorn", False, True, ["--loop", "uvloop", "--http", "httptools"], ["--no-access-log"]),
+        ("hypercorn", False, False, ["--access-logfile", "-"], ["--worker-class"]),
+        ("hypercorn", True, True, ["--worker-class", "uvloop"], ["--access-logfile"]),
+        ("granian", True, False, ["--no-ws", "--log-level", "warning"], ["--access-log"]),
+        ("granian", False, True, ["--access-log", "--loop", "uvloop"], ["--no-ws"]),
+        (
+            "native",
+            True,
+            False,
+            ["--no-motd", "--no-access-logs", "--workers"],
+            ["--single-process"],
+        ),
+        ("native", False, True, ["--access-logs", "--single-process"], ["--workers"]),
+    ],
+)
+def test_lean_and_tuned_flags(
+    server: str, lean: bool, tuned: bool, present: list[str], absent: list[str]
+) -> None:
+    argv, _ = server_command(entrypoint("sanic"), server, port=1, lean=lean, tuned=tuned)
+    assert set(present) <= set(argv)
+    assert not set(absent) & set(argv)
+
+
+def test_entrypoints() -> None:
+    assert entrypoint("quart") == "quart_app.app:app"
+    assert entrypoint("quart", "native") == "asgi_compare.native.quart_native:app"
+    assert entrypoint("quart", "bare") == "asgi_compare.bench_apps.quart_bare:app"
+    assert RAW == "asgi_compare.bench_apps.raw:app"
+    with pytest.raises(ValueError, match="choose from"):
+        entrypoint("django")
+
+
+# --- Deployment --------------------------------------------------------------------------------
+
+
+def vm_hwm(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(x for x in status.splitlines() if x.startswith("VmHWM:")).split()[1]) * 1024
+
+
+def test_a_deployment_starts_answers_measures_and_stops_its_whole_group(tmp_path: Path) -> None:
+    # Two workers: a supervisor and its children, all in the server's process group.
+    d = Deployment("", "uvicorn", workdir=tmp_path, app=RAW, workers=2)
+    assert d.port != d.proxy_port and d.base_url == d.server_url == f"http://127.0.0.1:{d.port}"
+    d.start()
+    try:
+        seconds = d.wait_ready(path="/hello")
+        assert 0 < seconds < 30
+        assert get(f"{d.base_url}/hello") == (200, b'{"message":"Hello World"}')
+        assert d.proc is not None
+        pgid = d.proc.pid
+        group = d.peak_memory()
+        assert group > vm_hwm(pgid)  # the workers count too
+        assert peak_memory(pgid) >= group  # the same measure, read again: peaks only grow
+    finally:
+        d.stop()
+    assert d.proc is None and not group_alive(pgid)
+    assert d.log.exists()
+
+
+def test_a_pinned_deployment_runs_on_its_cpu_only(tmp_path: Path) -> None:
+    d = Deployment("", "uvicorn", workdir=tmp_path, app=RAW, cpu=0, tuned=True)
+    d.start()
+    try:
+        d.wait_ready()
+        assert d.proc is not None
+        status = Path(f"/proc/{d.proc.pid}/status").read_text()
+        assert "Cpus_allowed_list:\t0\n" in status
+    finally:
+        d.stop()
+
+
+def test_a_deployment_that_cannot_start_says_why(tmp_path: Path) -> None:
+    d = Deployment("", "uvicorn", workdir=tmp_path, app="no_such_module:app")
+    d.start()
+    with pytest.raises(RuntimeError, match="no_such_module"):
+        d.wait_ready(timeout=20)
+    assert d.proc is None
+
+
+def test_a_mode_and_its_proxy_go_together(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="proxy mode 'strip' needs a proxy"):
+        Deployment("quart", "uvicorn", "strip", workdir=tmp_path)
+    with pytest.raises(ValueError, match="takes no proxy"):
+        Deployment("quart", "uvicorn", workdir=tmp_path, proxy=Nginx(tmp_path))
+    with pytest.raises(ValueError, match="has no native server"):
+        Deployment("quart", "native", workdir=tmp_path)
+
+
+# --- proxies -------------------------------------------------------------------------------------
+
+
+def test_a_route_added_after_the_proxy_started_is_served_by_a_reload(tmp_path: Path) -> None:
+    proxy = Nginx(tmp_path)
+    first = Deployment("", "uvicorn", "forwarded", workdir=tmp_path, app=RAW, proxy=proxy)
+    later: Deployment | None = None
+    try:
+        first.start()
+        first.wait_ready()
+        assert get(f"{first.base_url}/hello")[0] == 200
+        assert proxy.proc is not None
+        nginx_pid = proxy.proc.pid
+
+        # hypercorn keeps the path apart from its root_path, which the raw app ignores
+        later = Deployment("", "hypercorn", "strip", workdir=tmp_path, app=RAW, proxy=proxy)
+        assert later.base_url == f"http://127.0.0.1:{later.proxy_port}{PREFIX}"
+        later.start()
+        later.wait_ready()
+        assert get(f"{later.base_url}/hello") == (200, b'{"message":"Hello World"}')
+        assert get(f"{first.base_url}/hello")[0] == 200  # the first route still served
+        assert proxy.proc is not None and proxy.proc.pid == nginx_pid  # reloaded, not restarted
+    finally:
+        first.stop()
+        if later is not None:
+            later.stop()
+        proxy.stop()
+    assert not group_alive(nginx_pid)
