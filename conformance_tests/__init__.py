@@ -1,5 +1,7 @@
 """One conformance suite for the four adapters; no test body names a framework.
 
-It is a pytest plugin (entry point ``pytest11``), so ``pytest --pyargs conformance_tests`` runs
-it from anywhere once the project is installed.
+Its conftest loads its pytest plugin (conformance_tests.plugin). From anywhere, once the project
+is installed: ``pytest -p conformance_tests.plugin --pyargs conformance_tests``; the ``-p`` is
+what makes the suite's options (``--framework`` ...) known, since pytest reads the command line
+before it finds a conftest by a package name.
 """

@@ -18,8 +18,9 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
-from conformance_tests.plugin import FRAMEWORKS, REFERENCE, Api, Target, open_in_process, own_server
-from conformance_tests.test_docs import normalised
+from asgi_compare.harness import FRAMEWORKS, REFERENCE
+from conformance_tests._data import normalised
+from conformance_tests.plugin import Api, Target, open_in_process, own_server
 from core.routes import OPERATIONS
 from core.settings import Settings
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from asgi_compare.deploy import Deployment
+from asgi_compare.harness import Deployment
 from conformance_tests.plugin import Target
 from core.routes import OPERATIONS
 

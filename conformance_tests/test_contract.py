@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from asgi_compare.harness import FRAMEWORKS
 from conformance_tests._data import lecture_data, sklearn_fit
-from conformance_tests.plugin import FRAMEWORKS, Api
+from conformance_tests.plugin import Api
 
 pytestmark = pytest.mark.anyio
 

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
 
+from conformance_tests._data import normalised
 from conformance_tests.plugin import Api
 
 pytestmark = pytest.mark.anyio
-
-METADATA = {"title", "summary", "description"}  # prose each framework may word its own way
-
-
-def normalised(document: Any, in_properties: bool = False) -> Any:
-    """The document without its prose; property *names* such as "description" are kept."""
-    if isinstance(document, dict):
-        return {
-            k: normalised(v, k == "properties")
-            for k, v in document.items()
-            if in_properties or k not in METADATA
-        }
-    if isinstance(document, list):
-        return [normalised(v) for v in document]
-    return document
 
 
 # The document is the app's, not the server's: in-process, at each mount, is where to compare

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from asgi_compare.deploy import Deployment, free_ports
+from conformance_tests.plugin import own_server
 from core.routes import OPERATIONS
 
 pytestmark = pytest.mark.starts_servers
@@ -45,15 +45,11 @@ def quick(case: schemathesis.Case[Any]) -> schemathesis.Case[Any]:
 @pytest.fixture(scope="session")
 def fuzz_schema(framework: str) -> Iterator[schemathesis.BaseSchema]:
     """The adapter on uvicorn, and the document it serves about itself."""
-    with tempfile.TemporaryDirectory(prefix="asgi-compare-fuzz-") as tmp:
-        port, proxy_port = free_ports(2, start=23000)
-        d = Deployment(framework, "uvicorn", "none", port, proxy_port, Path(tmp))
-        d.start()
-        try:
-            d.wait_ready()
-            yield schemathesis.openapi.from_url(f"{d.base_url}/openapi.json")
-        finally:
-            d.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="asgi-compare-fuzz-") as tmp,
+        own_server(framework, "uvicorn", Path(tmp)) as d,
+    ):
+        yield schemathesis.openapi.from_url(f"{d.base_url}/openapi.json")
 
 
 @pytest.mark.parametrize(

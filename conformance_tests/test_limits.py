@@ -10,30 +10,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 
-from asgi_compare.deploy import SERVERS, Deployment
+from asgi_compare.harness import SERVERS, Deployment
 from conformance_tests.plugin import Api, open_in_process
 from core.settings import Settings
 
 MB = 1_000_000
 UPLOAD = 100 * MB
 GROWTH_ALLOWED = 25 * MB  # a quarter of the upload; holding it would take 100 MB
-
-
-def peak_memory(pid: int) -> int:
-    """The peak resident memory of a process and its children, summed (bytes)."""
-    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    total = 0
-    for proc in procs:
-        status = Path(f"/proc/{proc.pid}/status").read_text()
-        line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
-        total += int(line.split()[1]) * 1024
-    return total
 
 
 def zeros(total: int, chunk: int = MB) -> Iterator[bytes]:
@@ -56,12 +43,12 @@ def test_a_100_mb_upload_is_refused_without_holding_it(
         fit = client.post("/fit", json={"X": [[1.0], [2.0], [3.0]], "y": [1.0, 2.0, 4.0]})
         assert fit.status_code == 200, fit.text
         assert client.get("/plot").status_code == 200
-        before = peak_memory(deployment.proc.pid)
+        before = deployment.peak_memory()
         headers = {"content-type": "application/json"}
         if declared:
             headers["content-length"] = str(UPLOAD)
         r = client.post("/items", content=zeros(UPLOAD), headers=headers)
-        grown = peak_memory(deployment.proc.pid) - before
+        grown = deployment.peak_memory() - before
         assert client.get("/hello").status_code == 200  # still serving
     assert r.status_code == 413, r.text
     assert r.json() == {

@@ -22,8 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance_tests.plugin import FRAMEWORKS, REFERENCE, open_in_process
-from conformance_tests.test_differential import Req, observe
+from asgi_compare.harness import FRAMEWORKS, REFERENCE
+from conformance_tests._data import Req, observe
+from conformance_tests.plugin import open_in_process
 from core.routes import OPERATIONS
 
 pytestmark = pytest.mark.in_process

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from conformance_tests.plugin import as_served, load_app
+from conformance_tests.plugin import load_app
 
 pytestmark = [pytest.mark.anyio, pytest.mark.in_process]
 
@@ -21,7 +21,7 @@ async def client_of(
     framework: str, base_url: str = "http://testserver"
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A fresh app built now (so it reads the environment now), with no root_path in its scope."""
-    async with LifespanManager(as_served(load_app(framework))) as manager:
+    async with LifespanManager(load_app(framework)) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
@@ -80,7 +80,7 @@ async def test_forwarded_headers_are_honoured_only_from_trusted_proxies(
 ) -> None:
     if allow is not None:
         monkeypatch.setenv("ASGI_COMPARE_FORWARDED_ALLOW_IPS", allow)
-    async with LifespanManager(as_served(load_app(framework))) as manager:
+    async with LifespanManager(load_app(framework)) as manager:
         transport = httpx.ASGITransport(app=manager.app, client=(peer, 40000))
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver", headers=FORWARDED
@@ -91,7 +91,7 @@ async def test_forwarded_headers_are_honoured_only_from_trusted_proxies(
 
 
 async def test_an_unsafe_forwarded_prefix_is_ignored(framework: str) -> None:
-    async with LifespanManager(as_served(load_app(framework))) as manager:
+    async with LifespanManager(load_app(framework)) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             r = await client.get("/", headers={"X-Forwarded-Prefix": "/a b/<script>"})

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import os
 import signal
 import threading
 import time
@@ -32,9 +31,10 @@ import httpx
 import psutil
 import pytest
 
-from asgi_compare.deploy import Deployment, group_alive
+from asgi_compare.harness import Deployment
+from conformance_tests._apis import kill_9, warm
+from conformance_tests._data import FIT
 from conformance_tests.plugin import Target, own_server
-from conformance_tests.test_differential import FIT
 
 pytestmark = [pytest.mark.starts_servers, pytest.mark.targets(modes=("none",))]
 
@@ -43,17 +43,6 @@ STORES = ["memory", "sqlite"]
 
 def sqlite_env(tmp_path: Path) -> dict[str, str]:
     return {"ASGI_COMPARE_STORE": f"sqlite:///{tmp_path / 'api.db'}"}
-
-
-def kill_9(d: Deployment) -> None:
-    """SIGKILL to every process of the server at once: nothing gets to flush or clean up."""
-    assert d.proc is not None
-    os.killpg(d.proc.pid, signal.SIGKILL)
-    d.proc.wait()
-    deadline = time.monotonic() + 10
-    while group_alive(d.proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.02)  # workers outlive their leader by a moment, listening socket and all
-    d.proc = None
 
 
 def test_acknowledged_writes_survive_kill_9(framework: str, target: Target, tmp_path: Path) -> None:
@@ -198,18 +187,6 @@ async def post_all(base_url: str, n: int) -> list[httpx.Response]:
         return await asyncio.gather(
             *(client.post("/items", json={"name": f"n{i}", "price": i}) for i in range(n))
         )
-
-
-def warm(base_url: str) -> None:
-    """Wait until the app has loaded NumPy, scikit-learn and matplotlib, as it does at start.
-
-    The load is meant for the app at work, not for its first seconds, while that import holds
-    the interpreter and new connections queue up in the listen backlog.
-    """
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        assert client.post("/fit", json=FIT).status_code == 200
-        assert client.get("/plot").status_code == 200
-        assert client.get("/reset").status_code == 200
 
 
 @pytest.mark.targets(servers=("uvicorn",), modes=("none",))

@@ -1,0 +1,104 @@
+"""How a test reaches an adapter: in-process over ASGI, on a real server, or a server of its own."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AsyncExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+
+from asgi_compare.harness import Deployment, group_alive
+from conformance_tests._data import FIT
+from conformance_tests._options import MOUNTS
+from core.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Api:
+    """What a test gets: the client, the adapter's id and the prefix it is served under."""
+
+    framework: str
+    root: str
+    client: httpx.AsyncClient
+    local: bool = True  # started by this run (so its framework and versions are known)
+
+
+def load_app(framework: str, settings: Settings | None = None) -> Any:
+    """A fresh app of this adapter, from its own ``create_app()``; settings from the
+    environment unless given."""
+    module = importlib.import_module(f"{framework}_app.app")
+    factory: Callable[[Settings | None], Any] = module.create_app
+    return factory(settings)
+
+
+async def open_in_process(
+    stack: AsyncExitStack,
+    framework: str,
+    mount: str = "no-prefix",
+    settings: Settings | None = None,
+) -> Api:
+    """A fresh app with its lifespan started, and a client for it at ``mount``."""
+    root, path_has_root = MOUNTS[mount]
+    app = load_app(framework, settings)
+    manager = await stack.enter_async_context(LifespanManager(app))
+    transport = httpx.ASGITransport(app=manager.app, root_path=root)
+    base = "http://testserver" + (root if path_has_root else "")
+    client = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=base))
+    return Api(framework, root, client)
+
+
+async def open_deployed(stack: AsyncExitStack, d: Deployment) -> Api:
+    client = httpx.AsyncClient(base_url=d.base_url, timeout=30.0)
+    await stack.enter_async_context(client)
+    return Api(d.framework, d.root, client)
+
+
+@contextmanager
+def own_server(
+    framework: str,
+    server: str,
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    workers: int = 1,
+    lean: bool = True,
+) -> Iterator[Deployment]:
+    """A server of a test's own (no proxy), with settings for the app, stopped afterwards."""
+    d = Deployment(framework, server, workdir=workdir, env=env or {}, workers=workers, lean=lean)
+    d.start()
+    try:
+        d.wait_ready(timeout=60.0)
+        yield d
+    finally:
+        d.stop()
+
+
+def kill_9(d: Deployment) -> None:
+    """SIGKILL to every process of the server at once: nothing gets to flush or clean up."""
+    assert d.proc is not None
+    os.killpg(d.proc.pid, signal.SIGKILL)
+    d.proc.wait()
+    deadline = time.monotonic() + 10
+    while group_alive(d.proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)  # workers outlive their leader by a moment, listening socket and all
+    d.proc = None
+
+
+def warm(base_url: str) -> None:
+    """Wait until the app has loaded NumPy, scikit-learn and matplotlib, as it does at start.
+
+    The load is meant for the app at work, not for its first seconds, while that import holds
+    the interpreter and new connections queue up in the listen backlog.
+    """
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        assert client.post("/fit", json=FIT).status_code == 200
+        assert client.get("/plot").status_code == 200
+        assert client.get("/reset").status_code == 200
