@@ -52,21 +52,22 @@ def test_both_item_stores_answer_alike(tmp_path: Path) -> None:
     assert run_items(memory) == run_items(sqlite)
 
 
-def test_both_model_stores_answer_alike(tmp_path: Path) -> None:
+def run_model(model_store: Any) -> tuple[Any, ...]:
     fit = FitData(X=[[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0]], y=[3.0, 3.5, 8.0, 7.5])
-    answers = []
-    for _, model_store in stores(tmp_path).values():
-        model = Regression(model_store)
-        with pytest.raises(ModelNotFitted):
-            model.predict(PredictData(X=[[1.0, 1.0]]))
-        coefs = model.fit(fit)
-        answers.append(
-            (coefs, model.coefs(), model.predict(PredictData(X=[[1.0, 1.0]])), model.plot_png())
-        )
-        model.reset()
-        assert model.coefs().coef is None
-        with pytest.raises(ModelNotFitted):
-            model.plot_png()
+    model = Regression(model_store)
+    with pytest.raises(ModelNotFitted):
+        model.predict(PredictData(X=[[1.0, 1.0]]))
+    coefs = model.fit(fit)
+    answers = (coefs, model.coefs(), model.predict(PredictData(X=[[1.0, 1.0]])), model.plot_png())
+    model.reset()
+    assert model.coefs().coef is None
+    with pytest.raises(ModelNotFitted):
+        model.plot_png()
+    return answers
+
+
+def test_both_model_stores_answer_alike(tmp_path: Path) -> None:
+    answers = [run_model(model_store) for _, model_store in stores(tmp_path).values()]
     assert answers[0] == answers[1]
 
 
@@ -90,7 +91,7 @@ def test_the_cap_on_values_names_the_limit() -> None:
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
-        ({"ASGI_COMPARE_STORE": "postgres://x"}, "must be 'memory' or 'sqlite:///PATH'"),
+        ({"ASGI_COMPARE_STORE": "mysql://x"}, "must be 'memory', 'sqlite:///PATH' or 'postgres"),
         ({"ASGI_COMPARE_STORE": "sqlite:///"}, "needs a file path"),
         ({"ASGI_COMPARE_STORE": "sqlite:////no/such/folder/a.db"}, "does not exist"),
         ({"ASGI_COMPARE_MAX_BODY_BYTES": "1MB"}, "must be a whole number"),
