@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from asgi_compare import cli, proxy_report
-from asgi_compare.deploy import nginx_binary, nginx_server_block
+from asgi_compare.harness import Nginx, Route
+from asgi_compare.harness.proxies import nginx_binary
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -52,15 +53,37 @@ def test_report_shows_the_native_failure_and_the_adapter_fix(falcon_strip: Path)
 
 def test_report_renders_markdown_and_html(falcon_strip: Path) -> None:
     markdown = (falcon_strip / "r.md").read_text()
-    assert "| uvicorn | strip | native | ✗ `404` |" in markdown
+    assert "| uvicorn | nginx | strip | native | ✗ `404` |" in markdown
     assert re.search(r"\| uvicorn \| 0/\d · 6/6 \|", markdown)
     page = (falcon_strip / "r.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and 'class="bad"' in page
+    # The summary at a glance: a compact grid in the page, and a heat map beside it.
+    assert '<table class="grid">' in page and '<img src="r.png"' in page
+    assert "![Probes passed per cell, native app and adapter](r.png)" in markdown
+    assert (falcon_strip / "r.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_report_json_has_the_proxy_axis(falcon_strip: Path) -> None:
+    data = json.loads((falcon_strip / "r.json").read_text())
+    assert {(r["proxy"], r["mode"]) for r in data["rows"]} == {("nginx", "strip")}
+    assert data["meta"]["proxies"] == ["nginx"]
+
+
+def test_each_proxy_runs_only_the_modes_it_supports() -> None:
+    pairs = proxy_report.cells(["nginx", "nginx-default"], ["none", "strip", "forwarded"])
+    # nginx with its defaults sets no X-Forwarded-Prefix: it has no forwarded mode.
+    assert pairs == [
+        ("none", "none"),
+        ("nginx", "strip"),
+        ("nginx", "forwarded"),
+        ("nginx-default", "strip"),
+    ]
 
 
 @pytest.mark.parametrize("mode", ["strip", "forwarded", "keep"])
 def test_docs_show_the_nginx_blocks_the_suite_runs(mode: str) -> None:
-    assert nginx_server_block(mode, 8080, 8000) in (DOCS / "proxy.md").read_text()
+    block = Nginx._server_block(Route(mode, listen=8080, upstream=8000))
+    assert block in (DOCS / "proxy.md").read_text()
 
 
 def test_the_committed_report_covers_the_whole_matrix() -> None:
