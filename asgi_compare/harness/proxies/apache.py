@@ -18,7 +18,6 @@ from asgi_compare.harness.proxies.base import (
     fill,
     headers,
 )
-from asgi_compare.harness.registry import PREFIX
 
 MODULES = "/usr/lib/apache2/modules"  # Debian's apache2
 
@@ -52,10 +51,6 @@ class Apache(ProxyProcess):
     }
 
     @property
-    def config_path(self) -> Path:
-        return self.workdir / f"{self.name}.conf"
-
-    @property
     def error_log(self) -> Path:
         return self.workdir / "apache-error.log"
 
@@ -66,8 +61,7 @@ class Apache(ProxyProcess):
         return main + "".join(self.route_config(r) for r in routes)
 
     def route_config(self, route: Route) -> str:
-        values = {"listen": route.listen, "port": route.upstream, "prefix": PREFIX}
-        values["clear"] = self.clear_lines(route.mode)
+        values = self.values(route)
         reverse = fill(templates.APACHE_REVERSE[route.mode], **values) if self.reverse else ""
         return fill(templates.APACHE_VHOSTS[route.mode], reverse=reverse, **values)
 

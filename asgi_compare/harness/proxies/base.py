@@ -249,13 +249,31 @@ class ProxyProcess(Proxy):
         """Environment the process needs besides ours."""
         return {}
 
-    @property
-    @abstractmethod
-    def config_path(self) -> Path: ...
+    # The configuration file's name in ``workdir`` ("{name}.conf" when empty), what comes before
+    # the routes in it, and each mode's route template: most proxies are these data alone.
+    config_name: ClassVar[str] = ""
+    global_template: ClassVar[str] = ""
+    route_templates: ClassVar[Mapping[str, str]] = {}
 
-    @abstractmethod
+    @property
+    def config_path(self) -> Path:
+        return self.workdir / (self.config_name or f"{self.name}.conf")
+
     def config(self, routes: list[Route]) -> str:
         """The whole configuration file for these routes."""
+        return self.global_template + "".join(self.route_config(r) for r in routes)
+
+    def values(self, route: Route) -> dict[str, object]:
+        """What a route template is filled with."""
+        return {
+            "listen": route.listen,
+            "port": route.upstream,
+            "prefix": PREFIX,
+            "clear": self.clear_lines(route.mode),
+        }
+
+    def route_config(self, route: Route) -> str:
+        return fill(self.route_templates[route.mode], **self.values(route))
 
     @abstractmethod
     def command(self) -> list[str]:

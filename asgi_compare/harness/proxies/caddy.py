@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import ClassVar
 
 from asgi_compare.harness.proxies import templates
-from asgi_compare.harness.proxies.base import (
-    Behaviour,
-    Install,
-    ProxyProcess,
-    Route,
-    fill,
-    headers,
-)
-from asgi_compare.harness.registry import PREFIX
+from asgi_compare.harness.proxies.base import Behaviour, Install, ProxyProcess, headers
 
 
 class Caddy(ProxyProcess):
@@ -34,22 +25,9 @@ class Caddy(ProxyProcess):
         "keep": Behaviour("1.1", "client", headers("pass", "set", "set", "set")),
     }
 
-    @property
-    def config_path(self) -> Path:
-        return self.workdir / "Caddyfile"
-
-    def config(self, routes: list[Route]) -> str:
-        return templates.CADDY_GLOBAL + "".join(self.route_config(r) for r in routes)
-
-    def route_config(self, route: Route) -> str:
-        template = templates.CADDY_SITES[route.mode]
-        return fill(
-            template,
-            listen=route.listen,
-            port=route.upstream,
-            prefix=PREFIX,
-            clear=self.clear_lines(route.mode),
-        )
+    config_name = "Caddyfile"
+    global_template = templates.CADDY_GLOBAL
+    route_templates = templates.CADDY_SITES
 
     def env(self) -> dict[str, str]:
         # Caddy keeps its data (certificates, autosaved configuration) under these.

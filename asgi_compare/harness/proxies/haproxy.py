@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Mapping
-from pathlib import Path
 from typing import ClassVar
 
 from asgi_compare.harness.proxies import templates
-from asgi_compare.harness.proxies.base import (
-    Behaviour,
-    Install,
-    ProxyProcess,
-    Route,
-    fill,
-    headers,
-)
-from asgi_compare.harness.registry import PREFIX
+from asgi_compare.harness.proxies.base import Behaviour, Install, ProxyProcess, headers
 
 
 class HAProxy(ProxyProcess):
@@ -32,22 +23,9 @@ class HAProxy(ProxyProcess):
         "keep": Behaviour("1.1", "client", headers("pass", "pass", "pass", "append")),
     }
 
-    @property
-    def config_path(self) -> Path:
-        return self.workdir / "haproxy.cfg"
-
-    def config(self, routes: list[Route]) -> str:
-        return templates.HAPROXY_GLOBAL + "".join(self.route_config(r) for r in routes)
-
-    def route_config(self, route: Route) -> str:
-        template = templates.HAPROXY_PROXIES[route.mode]
-        return fill(
-            template,
-            listen=route.listen,
-            port=route.upstream,
-            prefix=PREFIX,
-            clear=self.clear_lines(route.mode),
-        )
+    config_name = "haproxy.cfg"
+    global_template = templates.HAPROXY_GLOBAL
+    route_templates = templates.HAPROXY_PROXIES
 
     def command(self) -> list[str]:
         # -W: master-worker, so a reload keeps the process; -db: foreground.

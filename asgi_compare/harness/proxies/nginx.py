@@ -44,10 +44,6 @@ class Nginx(ProxyProcess):
     locations: ClassVar[dict[str, str]] = templates.NGINX_LOCATIONS
 
     @property
-    def config_path(self) -> Path:
-        return self.workdir / f"{self.name}.conf"
-
-    @property
     def error_log(self) -> Path:
         return self.workdir / f"{self.name}-error.log"
 

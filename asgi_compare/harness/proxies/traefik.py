@@ -57,9 +57,7 @@ class Traefik(ProxyProcess):
                 raise RuntimeError(f"router for port {route.listen} not loaded:\n{tail(self.log)}")
             time.sleep(0.05)
 
-    @property
-    def config_path(self) -> Path:
-        return self.workdir / "traefik.toml"
+    config_name = "traefik.toml"
 
     @property
     def dynamic_path(self) -> Path:
