@@ -154,4 +154,7 @@ def test_the_suites_options_are_known_where_the_suite_runs(
     )
     assert run.returncode == 0, run.stderr
     assert "test_hello[quart-asgi-no-prefix]" in run.stdout
-    assert "[fastapi-" not in run.stdout
+    # The suite's tests; tests/ holds the tools' own, whose ids name adapters of their own.
+    lines = run.stdout.splitlines()
+    suite = [line for line in lines if "::test_" in line and not line.startswith("tests/")]
+    assert suite and not [line for line in suite if "[fastapi-" in line]
