@@ -7,26 +7,13 @@ import os
 import platform
 from dataclasses import asdict
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from asgi_compare.bench.endpoints import ENDPOINTS, ROUNDS
 from asgi_compare.bench.load import wrk_version
 from asgi_compare.bench.results import Results
-
-_VERSIONS_OF = (
-    "fastapi",
-    "quart",
-    "falcon",
-    "sanic",
-    "uvicorn",
-    "hypercorn",
-    "granian",
-    "uvloop",
-    "httptools",
-    "pydantic",
-)
+from asgi_compare.harness import installed_versions
 
 
 def machine() -> dict[str, Any]:
@@ -47,7 +34,7 @@ def machine() -> dict[str, Any]:
 
 
 def versions() -> dict[str, str]:
-    return {**{name: version(name) for name in _VERSIONS_OF}, "wrk": wrk_version()}
+    return {**installed_versions("uvloop", "httptools", "pydantic"), "wrk": wrk_version()}
 
 
 def _ratio(a: float, b: float) -> str:

@@ -21,6 +21,7 @@ from asgi_compare.harness.registry import (
     AppKind,
     applies,
     entrypoint,
+    installed_versions,
 )
 from asgi_compare.harness.servers import server_command
 
@@ -41,6 +42,7 @@ __all__ = [
     "entrypoint",
     "free_port",
     "group_alive",
+    "installed_versions",
     "peak_memory",
     "server_command",
 ]

@@ -6,6 +6,7 @@ these names from here, so a fifth framework or server is one edit.
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import Literal
 
 FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
@@ -26,7 +27,17 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "sanic": ("sanic", "sanic-ext"),
 }
 
+# The distribution each ASGI server comes in (native: the framework's own).
+SERVER_DISTRIBUTIONS = ("uvicorn", "hypercorn", "granian")
+
 AppKind = Literal["adapter", "native", "bare", "raw"]
+
+
+def installed_versions(*extra: str) -> dict[str, str]:
+    """The installed versions of what a result depends on: every framework with its libraries,
+    every server, and ``extra`` distributions; recorded beside each report and benchmark."""
+    names = [*(d for f in FRAMEWORKS for d in DISTRIBUTIONS[f]), *SERVER_DISTRIBUTIONS, *extra]
+    return {name: version(name) for name in names}
 
 
 def applies(framework: str, server: str) -> bool:

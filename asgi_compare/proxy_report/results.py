@@ -5,25 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import version
 
-from asgi_compare.harness import PROXY_MODES, SERVERS
+from asgi_compare.harness import PROXY_MODES, SERVERS, installed_versions
 from asgi_compare.proxy_report.discover import Discovery
 from asgi_compare.proxy_report.fixes import Fix
 from asgi_compare.proxy_report.probes import Probe
-
-_VERSIONS_OF = (
-    "fastapi",
-    "starlette",
-    "quart",
-    "falcon",
-    "sanic",
-    "uvicorn",
-    "hypercorn",
-    "granian",
-    "quart-schema",
-    "sanic-ext",
-)
 
 
 @dataclass(frozen=True)
@@ -102,7 +88,7 @@ def meta_for(
         command=command,
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         seconds=seconds,
-        versions={name: version(name) for name in _VERSIONS_OF},
+        versions=installed_versions("starlette"),
         servers=list(SERVERS if servers is None else servers),
         modes=list(PROXY_MODES if modes is None else modes),
         proxies=["nginx"] if proxies is None else list(proxies),
