@@ -19,6 +19,7 @@ over ASGI. Sanic's own server runs no ASGI middleware; ``sanic_app`` applies the
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from core.apikey import ApiKey
@@ -147,6 +148,12 @@ class ContractMiddleware:
                 return
         inner = with_prefix(scope, root, d.route_path, self.path_includes_root)
         inner["method"] = d.method
+        query = scope.get("query_string", b"")
+        if not query.isascii():
+            # Bytes past ASCII, sent unencoded: Quart (werkzeug's URL map), Falcon and Sanic
+            # answer them with a 500, Starlette reads them as latin-1 ("é" as "Ã©").
+            # Percent-encoded, every framework reads them as a query from a browser: UTF-8.
+            inner["query_string"] = _NON_ASCII.sub(lambda m: b"%%%02X" % m[0][0], query)
         if scope.get("http_version") == "1":
             # granian 2.8 says "1" for HTTP/1.0 (nginx's default to its upstream, curl
             # --http1.0); ASGI says "1.0", and Falcon answers anything else with a 500
@@ -164,6 +171,9 @@ class ContractMiddleware:
             else:
                 answer = server_error(exc, head.method, d.route_path)
             await send_error(send_wrapper, answer)
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 async def send_error(send: Send, answer: ErrorResponse) -> None:

@@ -6,6 +6,7 @@ forwards, and nobody else's."""
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +16,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from asgi_compare.harness import FRAMEWORKS
+from asgi_compare.harness import FRAMEWORKS, REFERENCE
 from core.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -107,3 +108,55 @@ async def test_a_configured_prefix_is_never_overridden_by_a_header(adapter: str)
         docs = await c.get("/px/", headers={"X-Forwarded-Prefix": "/evil"})
     assert about["root_path"] == "/px"
     assert docs.headers["location"] == "/px/docs"
+
+
+async def raw_get(app: Any, path: str, query: bytes) -> tuple[int, Any]:
+    """GET with ``query`` as the scope's bytes, as a server hands on what a client sent: httpx
+    would have percent-encoded anything past ASCII."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query,
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    sent: list[dict[str, Any]] = []
+    received = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal received
+        if received:  # the client stays: a server would next say http.disconnect, when it goes
+            await anyio.sleep_forever()
+        received = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    [status] = [m["status"] for m in sent if m["type"] == "http.response.start"]
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, json.loads(body)
+
+
+async def test_a_query_with_raw_bytes_past_ascii_is_answered_as_fastapi_does(adapter: str) -> None:
+    answers = {}
+    for name in dict.fromkeys((REFERENCE, adapter)):
+        create_app: Any = importlib.import_module(f"{name}_app.app").create_app
+        with anyio.fail_after(TIMEOUT_S):
+            async with LifespanManager(create_app()) as manager:
+                answers[name] = [
+                    await raw_get(manager.app, "/add", b"x=\xff"),  # not UTF-8
+                    await raw_get(manager.app, "/user/1", b"name=\xc3\xa9"),  # UTF-8, unencoded
+                ]
+    (bad, bad_body), (ok, ok_body) = answers[adapter]
+    assert bad == 422 and bad_body["detail"][0]["loc"] == ["query", "x"]
+    assert (ok, ok_body) == (200, {"user_id": 1, "name": "é"})
+    assert answers[adapter] == answers[REFERENCE]
