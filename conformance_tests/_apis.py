@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import signal
@@ -102,3 +103,30 @@ def warm(base_url: str) -> None:
         assert client.post("/fit", json=FIT).status_code == 200
         assert client.get("/plot").status_code == 200
         assert client.get("/reset").status_code == 200
+
+
+async def patch_rounds(urls: list[str], item_id: int, rounds: int) -> list[str]:
+    """Each round PATCHes four fields of one item at once, spread over the servers at ``urls``,
+    then reads the item back; returns every field a PATCH lost."""
+    lost = []
+    async with httpx.AsyncClient(timeout=60) as client:
+        for n in range(rounds):
+            changes: list[dict[str, Any]] = [
+                {"name": f"name {n}"},
+                {"description": f"description {n}"},
+                {"price": float(n)},
+                {"tax": n / 100},
+            ]
+            answers = await asyncio.gather(
+                *(
+                    client.patch(f"{urls[i % len(urls)]}/items/{item_id}", json=c)
+                    for i, c in enumerate(changes)
+                )
+            )
+            assert {r.status_code for r in answers} == {200}
+            item = (await client.get(f"{urls[n % len(urls)]}/items/{item_id}")).json()
+            for change in changes:
+                for field, value in change.items():
+                    if item[field] != value:
+                        lost.append(f"round {n}: {field} is {item[field]!r}, not {value!r}")
+    return lost

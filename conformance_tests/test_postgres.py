@@ -32,7 +32,7 @@ from asgi_lifespan import LifespanManager
 
 from asgi_compare.harness import Deployment, applies, free_port
 from asgi_compare.harness.postgres import PostgresServer
-from conformance_tests._apis import kill_9, warm
+from conformance_tests._apis import kill_9, patch_rounds, warm
 from conformance_tests._data import FIT
 from conformance_tests.plugin import Target
 from core.postgres import WAIT_S, PostgresItemStore
@@ -175,32 +175,6 @@ async def post_split(urls: list[str], n: int) -> list[httpx.Response]:
             await client.aclose()
 
 
-async def patch_split(urls: list[str], item_id: int, rounds: int) -> list[str]:
-    """Each round PATCHes four fields of one item at once, through both hosts, then reads it."""
-    lost = []
-    async with httpx.AsyncClient(timeout=60) as client:
-        for n in range(rounds):
-            changes: list[dict[str, Any]] = [
-                {"name": f"name {n}"},
-                {"description": f"description {n}"},
-                {"price": float(n)},
-                {"tax": n / 100},
-            ]
-            answers = await asyncio.gather(
-                *(
-                    client.patch(f"{urls[i % len(urls)]}/items/{item_id}", json=c)
-                    for i, c in enumerate(changes)
-                )
-            )
-            assert {r.status_code for r in answers} == {200}
-            item = (await client.get(f"{urls[n % len(urls)]}/items/{item_id}")).json()
-            for change in changes:
-                for field, value in change.items():
-                    if item[field] != value:
-                        lost.append(f"round {n}: {field} is {item[field]!r}, not {value!r}")
-    return lost
-
-
 def post_until_refused(base_url: str, answers: list[httpx.Response]) -> None:
     """POST /items one after another until the server stops answering."""
     with httpx.Client(base_url=base_url, timeout=10) as client:
@@ -231,7 +205,7 @@ def test_two_hosts_share_everything_through_the_database(
         assert sorted(i["id"] for i in listed) == ids
         assert {i["name"] for i in listed} == {f"n{i}" for i in range(CONCURRENT)}
         assert b.get("/items", params={"limit": CONCURRENT}).json() == listed
-        lost = asyncio.run(patch_split([d.base_url for d in hosts], ids[0], rounds=10))
+        lost = asyncio.run(patch_rounds([d.base_url for d in hosts], ids[0], rounds=10))
         assert not lost, "\n".join(lost)
 
         created = a.post("/items", json={"name": "shared", "price": 2.5})

@@ -32,7 +32,7 @@ import psutil
 import pytest
 
 from asgi_compare.harness import Deployment
-from conformance_tests._apis import kill_9, warm
+from conformance_tests._apis import kill_9, patch_rounds, warm
 from conformance_tests._data import FIT
 from conformance_tests.plugin import Target, own_server
 
@@ -159,7 +159,7 @@ def test_two_workers_share_items_and_the_fit(
         assert b.request("GET", "/reset")[0] == 200
         assert a.request("GET", "/coefs") == (200, {"intercept": None, "coef": None})
         # PATCHes of one item's fields, together, through both workers (kernel's choice).
-        lost = asyncio.run(patch_rounds(d.base_url, created["id"], rounds=10))
+        lost = asyncio.run(patch_rounds([d.base_url], created["id"], rounds=10))
     assert not lost, "\n".join(lost)
 
 
@@ -207,32 +207,9 @@ def test_1000_concurrent_posts_and_patches_lose_nothing(
         listed = httpx.get(f"{d.base_url}/items", params={"limit": 1000}, timeout=30).json()
         assert sorted(i["id"] for i in listed) == ids
         assert {i["name"] for i in listed} == {f"n{i}" for i in range(CONCURRENT)}
-        lost = asyncio.run(patch_rounds(d.base_url, ids[0], rounds=25))
+        lost = asyncio.run(patch_rounds([d.base_url], ids[0], rounds=25))
     assert not lost, "\n".join(lost)
     print(f"{CONCURRENT} POSTs in {took:.2f}s")  # noqa: T201 (shown with -s)
-
-
-async def patch_rounds(base_url: str, item_id: int, rounds: int) -> list[str]:
-    """Each round PATCHes four fields of one item at once, then reads the item back."""
-    lost = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        for n in range(rounds):
-            changes: list[dict[str, Any]] = [
-                {"name": f"name {n}"},
-                {"description": f"description {n}"},
-                {"price": float(n)},
-                {"tax": n / 100},
-            ]
-            answers = await asyncio.gather(
-                *(client.patch(f"/items/{item_id}", json=c) for c in changes)
-            )
-            assert {r.status_code for r in answers} == {200}
-            item = (await client.get(f"/items/{item_id}")).json()
-            for change in changes:
-                for field, value in change.items():
-                    if item[field] != value:
-                        lost.append(f"round {n}: {field} is {item[field]!r}, not {value!r}")
-    return lost
 
 
 # --- graceful shutdown -------------------------------------------------------------------------
