@@ -5,8 +5,6 @@ start together, clear errors for a bad URL, and a database that goes away and co
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +23,7 @@ from core.postgres import WAIT_S, PostgresDatabase, PostgresItemStore, PostgresM
 from core.service import Service
 from core.settings import Settings, SettingsError
 from core.store import open_stores
-from tests.test_store import run_items, run_model
+from tests._stores import at_once, run_items, run_model
 
 
 @pytest.fixture(scope="module")
@@ -101,18 +99,7 @@ def test_many_processes_create_the_schema_at_once(postgres: PostgresServer, tmp_
     """The worker processes of several servers start together on a new database."""
     for round_ in range(2):
         url, go = postgres.create_database(), tmp_path / f"go-{round_}"
-        code = (  # imported first, then all create the schema at the same moment
-            "import pathlib, time, core.postgres\n"
-            f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.001)\n"
-            f"core.postgres.PostgresDatabase({url!r})"
-        )
-        procs = [
-            subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(8)
-        ]
-        time.sleep(1.5)
-        go.touch()
-        outcomes = [(p.communicate()[1].decode(), p.returncode) for p in procs]
-        errors = [err for err, code in outcomes if code != 0]
+        errors = at_once("core.postgres", f"core.postgres.PostgresDatabase({url!r})", go)
         assert not errors, errors[0][-800:]
         with psycopg.connect(url) as conn:
             versions = conn.execute("SELECT version FROM asgi_compare_schema").fetchall()

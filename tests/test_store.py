@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from core.errors import ItemNotFound, ModelNotFitted, NegativeItemId, TooManyValues
+from core.errors import ModelNotFitted, TooManyValues
 from core.items import ItemStore
-from core.models import FitData, Item, PredictData
+from core.models import FitData, Item
 from core.regression import Regression
 from core.service import Service
 from core.settings import Settings, SettingsError
 from core.store import open_stores
+from tests._stores import at_once, run_items, run_model
 
 
 def stores(tmp_path: Path) -> dict[str, tuple[ItemStore, Any]]:
@@ -22,48 +23,9 @@ def stores(tmp_path: Path) -> dict[str, tuple[ItemStore, Any]]:
     return {"memory": memory, "sqlite": sqlite}
 
 
-def run_items(items: ItemStore) -> list[Any]:
-    seen: list[Any] = []
-    for i in range(3):
-        seen.append(items.add(Item(name=f"n{i}", price=i + 0.25)).model_dump())
-    seen.append(items.replace(1, Item(name="r", price=9.0, tax=0.5)).model_dump())
-    seen.append(items.update(0, {"description": "d", "tax": 0.1}).model_dump())
-    items.delete(2)
-    seen.append(items.add(Item(name="after", price=1.0)).id)  # 3: id 2 is never handed out again
-    seen.append([i.model_dump() for i in items.page(0, 100)])
-    seen.append([i.id for i in items.page(1, 1)])
-    seen.append([i.id for i in items.page(10**30, 5)])
-    for call in (
-        lambda: items.get(2),
-        lambda: items.get(10**30),
-        lambda: items.delete(2),
-        lambda: items.update(2, {}),
-        lambda: items.replace(10**30, Item(name="x", price=1)),
-        lambda: items.get(-1),
-    ):
-        with pytest.raises((ItemNotFound, NegativeItemId)) as caught:
-            call()
-        seen.append(type(caught.value).__name__)
-    return seen
-
-
 def test_both_item_stores_answer_alike(tmp_path: Path) -> None:
     (memory, _), (sqlite, _) = stores(tmp_path).values()
     assert run_items(memory) == run_items(sqlite)
-
-
-def run_model(model_store: Any) -> tuple[Any, ...]:
-    fit = FitData(X=[[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0]], y=[3.0, 3.5, 8.0, 7.5])
-    model = Regression(model_store)
-    with pytest.raises(ModelNotFitted):
-        model.predict(PredictData(X=[[1.0, 1.0]]))
-    coefs = model.fit(fit)
-    answers = (coefs, model.coefs(), model.predict(PredictData(X=[[1.0, 1.0]])), model.plot_png())
-    model.reset()
-    assert model.coefs().coef is None
-    with pytest.raises(ModelNotFitted):
-        model.plot_png()
-    return answers
 
 
 def test_both_model_stores_answer_alike(tmp_path: Path) -> None:
@@ -123,22 +85,9 @@ def test_settings_from_the_environment() -> None:
 
 def test_many_processes_can_open_a_new_file_at_once(tmp_path: Path) -> None:
     """Worker processes of one server start together; each opens, and may create, the file."""
-    import subprocess
-    import sys
-    import time
-
     for round_ in range(5):
         path, go = tmp_path / f"api-{round_}.db", tmp_path / f"go-{round_}"
-        code = (  # imported first, then all open the file at the same moment
-            "import pathlib, time, core.store\n"
-            f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.001)\n"
-            f"core.store.SqliteDatabase(pathlib.Path({str(path)!r}))"
+        errors = at_once(
+            "core.store", f"core.store.SqliteDatabase(pathlib.Path({str(path)!r}))", go
         )
-        procs = [
-            subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(8)
-        ]
-        time.sleep(1.5)
-        go.touch()
-        outcomes = [(p.communicate()[1].decode(), p.returncode) for p in procs]
-        errors = [err for err, code in outcomes if code != 0]
         assert not errors, errors[0][-500:]

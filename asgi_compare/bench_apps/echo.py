@@ -9,16 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from asgi_compare.bench_apps import lifespan
+
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send)
+        return
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
     path: str = scope["path"]
     if path.endswith("/redirect"):
