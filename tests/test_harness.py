@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,44 @@ def test_free_ports_are_bindable_and_never_repeat() -> None:
 def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    offered = iter([40001, 40001, 40002])  # the kernel may offer a closed probe's port again
+    kernel_offers(monkeypatch, 40001, 40001, 40002)  # a closed probe's port may come again
+    assert [free_port(), free_port()] == [40001, 40002]
+
+
+def test_a_port_another_live_process_was_given_is_not_handed_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Parallel test workers plan their ports up front: one worker's planned port, which
+    nothing listens on yet, must not become the other's."""
+    monkeypatch.setattr(ports_module, "RESERVED", tmp_path)
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from asgi_compare.harness import ports\n"
+            f"ports.RESERVED = ports.Path({str(tmp_path)!r})\n"
+            "print(ports.free_port(), flush=True)\n"
+            "sys.stdin.read()\n",  # alive, holding its port, until it is stopped
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as other:
+        try:
+            assert other.stdout is not None
+            taken = int(other.stdout.readline())
+            kernel_offers(monkeypatch, taken, 40002)
+            assert free_port() == 40002
+        finally:
+            other.kill()  # killed, it cannot give its port back; the claim lapses with it
+    kernel_offers(monkeypatch, taken)
+    assert free_port() == taken
+
+
+def kernel_offers(monkeypatch: pytest.MonkeyPatch, *ports: int) -> None:
+    """Make port 0 bind to ``ports``, in turn, and forget the ports handed out so far."""
+    offered = iter(ports)
 
     class Probe:
         def __init__(self, *args: Any) -> None:
@@ -71,7 +109,6 @@ def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(
 
     monkeypatch.setattr(socket, "socket", Probe)
     monkeypatch.setattr(ports_module, "_handed_out", set())
-    assert [free_port(), free_port()] == [40001, 40002]
 
 
 # --- server_command ----------------------------------------------------------------------------
