@@ -21,6 +21,7 @@ import pytest
 
 from asgi_compare.harness import PREFIX, Deployment
 from asgi_compare.harness.proxies import (
+    CONTEXT,
     FORWARDED,
     PROXIES,
     Behaviour,
@@ -30,6 +31,7 @@ from asgi_compare.harness.proxies import (
     Proxy,
     ProxyProcess,
     Route,
+    Traefik,
 )
 
 ECHO = "asgi_compare.bench_apps.echo:app"
@@ -38,7 +40,10 @@ SPOOF = {
     "x-forwarded-host": "evil.example",
     "x-forwarded-proto": "gopher",
     "x-forwarded-for": "203.0.113.9",
+    "x-forwarded-context": "/evil",
+    "x-proxycontextpath": "/evil",
 }
+SPOOFABLE = (*FORWARDED, *CONTEXT)
 CELLS = [(name, mode) for name, cls in PROXIES.items() for mode in cls.modes]
 HARDENED = [(name, mode) for name, mode in CELLS if PROXIES[name].clear_syntax]
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -115,7 +120,7 @@ def observe(d: Deployment) -> tuple[str, str, str, dict[str, Handling], str, str
     proxied = f"127.0.0.1:{d.proxy_port}"
     hosts = {proxied: "client", f"127.0.0.1:{d.port}": "upstream"}
     handling: dict[str, Handling] = {}
-    for name in FORWARDED:
+    for name in SPOOFABLE:
         values = spoofed.headers(name)
         if not values:
             handling[name] = "clear"
@@ -152,9 +157,11 @@ def test_what_reaches_the_app_is_what_the_proxy_declares(
     assert sent == (f"{PREFIX}/echo" if mode == "keep" else "/echo")
     assert http_version == declared.http_version
     assert host == declared.host
-    assert handling == dict(declared.forwarded)
-    own = get(d.proxy_port or 0, f"{PREFIX}/echo").headers("x-forwarded-prefix")
-    assert own == ([declared.prefix_value] if declared.sets("x-forwarded-prefix") else [])
+    assert handling == {h: declared.handling(h) for h in SPOOFABLE}
+    plain = get(d.proxy_port or 0, f"{PREFIX}/echo")
+    for header in ("x-forwarded-prefix", *CONTEXT):  # the value it sets, as the prefix's
+        own = [declared.prefix_value] if declared.sets(header) else []
+        assert plain.headers(header) == own, header
     assert location == declared.location
     assert upstream_location == declared.upstream_location
 
@@ -166,9 +173,9 @@ def test_a_hardened_proxy_passes_no_client_sent_forwarded_header(
     d = deployed[name, mode, True]
     assert d.proxy is not None
     declared = d.proxy.behaviour(mode)
-    assert "pass" not in declared.forwarded.values()
+    assert "pass" not in {declared.handling(h) for h in SPOOFABLE}
     sent, http_version, host, handling, location, upstream_location = observe(d)
-    assert handling == dict(declared.forwarded)
+    assert handling == {h: declared.handling(h) for h in SPOOFABLE}
     # Hardening changes nothing else.
     plain = PROXIES[name].modes[mode]
     assert (sent, http_version, host) == (
@@ -199,6 +206,14 @@ def test_a_client_sent_header_reaches_the_app_only_where_declared(
     d = deployed["caddy", "strip", False]
     assert d.proxy_port is not None
     assert get(d.proxy_port, f"{PREFIX}/echo", SPOOF).headers("x-forwarded-prefix") == ["/evil"]
+    # X-Forwarded-Context and X-ProxyContextPath: every proxy passes a client's, as its docs
+    # configure it, but jupyter-server-proxy, which sets its own unless told --absolute-url.
+    setting = {
+        (name, mode)
+        for name, mode in CELLS
+        if not all(PROXIES[name].modes[mode].passes(h) for h in CONTEXT)
+    }
+    assert setting == {("jupyter-server-proxy", "strip"), ("jupyter-server-proxy", "forwarded")}
 
 
 def test_connect_sends_the_content_url_and_asks_for_a_key(tmp_path: Path) -> None:
@@ -294,7 +309,31 @@ def test_the_draft_docs_show_the_configuration_the_suite_runs(
     assert textwrap.dedent(block).strip() in (DOCS / "proxies.md").read_text()
 
 
+def test_the_draft_docs_table_is_what_each_proxy_declares() -> None:
+    rows = {}
+    for line in (DOCS / "proxies.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) > 2 and (cells[0], cells[1]) in CELLS:
+            rows[cells[0], cells[1]] = cells[2:]
+    declared = {}
+    for name, mode in CELLS:
+        b = PROXIES[name].modes[mode]
+        handling = [b.handling(h) for h in FORWARDED]
+        context = {b.handling(h) for h in CONTEXT}
+        assert len(context) == 1  # one column for both
+        row = [b.http_version, b.host, *handling, *context, b.location, b.upstream_location]
+        declared[name, mode] = row
+    assert rows == declared
+
+
 @pytest.mark.parametrize(("name", "mode"), HARDENED, ids=[f"{n}-{m}" for n, m in HARDENED])
 def test_the_draft_docs_show_the_lines_that_harden_it(tmp_path: Path, name: str, mode: str) -> None:
-    lines = PROXIES[name](tmp_path, clear=True).clear_lines(mode)
-    assert textwrap.dedent(lines).strip() in (DOCS / "proxies.md").read_text()
+    proxy = PROXIES[name](tmp_path, clear=True)
+    lines = proxy.clear_lines(mode)
+    assert "X-Forwarded-Context" in lines and "X-ProxyContextPath" in lines
+    docs = (DOCS / "proxies.md").read_text()
+    if isinstance(proxy, Traefik):  # its lines go in two places, shown as the whole route
+        block = proxy.route_config(Route(mode, listen=8080, upstream=8000))
+        assert textwrap.dedent(block).strip() in docs
+    else:
+        assert textwrap.dedent(lines).strip() in docs

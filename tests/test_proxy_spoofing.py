@@ -9,7 +9,10 @@ to) the header; where it passes a client's header on untouched (``pass`` in its 
 the app, which trusts its peer, cannot tell the two apart and believes it: that is why
 docs/proxy.md gives each proxy the lines that clear them, and the hardened variant
 (``clear=True``) runs with them, where no header is passed any more (jupyter-server-proxy
-has no such setting: it passes the client's ``-Host``, ``-Proto`` and ``-For``).
+has no such setting: it passes the client's ``-Host``, ``-Proto`` and ``-For``). A client may
+also pose as jupyter-server-proxy, sending ``X-Forwarded-Prefix``, ``X-Forwarded-Context`` and
+``X-ProxyContextPath`` with one value: where its proxy passes the last two on, the app leaves
+the prefix off its redirects, as declared; behind a hardened proxy they keep it exactly.
 
 The client connects from 127.0.0.2, an address the app does not trust (it trusts 127.0.0.1,
 where the proxies connect from), as a real client would be. One server per adapter, server
@@ -35,7 +38,9 @@ import pytest
 from asgi_compare.harness import FRAMEWORKS, PREFIX, SERVERS, Deployment, applies
 from asgi_compare.harness.processes import tail
 from asgi_compare.harness.proxies import (
+    CONTEXT,
     PROXIES,
+    Behaviour,
     JupyterServerProxy,
     Nginx,
     NginxDefault,
@@ -56,6 +61,11 @@ SPOOF = {
 BELIEVED = {h.lower(): v for h, v in SPOOF.items()}
 ABOUT = {"x-forwarded-host": "host", "x-forwarded-proto": "scheme", "x-forwarded-for": "client"}
 CLIENT = "127.0.0.2"  # not the proxy: the app trusts only 127.0.0.1 (its default)
+# What jupyter-server-proxy sends, all three set to its context path; from a trusted peer the
+# app then leaves the prefixing of redirects to the proxy. A client sends them with the prefix
+# the proxy serves under (the value jupyter-server-proxy would send) or with its own.
+REWRITER = ("x-forwarded-prefix", *CONTEXT)
+REWRITER_VALUES = (PREFIX, "/evil")
 
 VARIANTS = [
     (name, mode, clear)
@@ -100,6 +110,22 @@ def request(
         conn.request(method, path, body=payload, headers=sent)
         response = conn.getresponse()
         return Answer(response.status, response.getheader("location"), response.read())
+    finally:
+        conn.close()
+
+
+def redirects(port: int, sent: list[tuple[str, dict[str, str]]]) -> list[str | None]:
+    """The ``Location`` each GET (path, headers) is redirected to, over one connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(CLIENT, 0))
+    try:
+        found = []
+        for path, headers in sent:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 307, (path, response.status)
+            found.append(response.getheader("location"))
+        return found
     finally:
         conn.close()
 
@@ -232,12 +258,84 @@ def test_a_client_sets_only_what_its_proxy_passes_on(
     assert {k: seen[k] for k in expected} == expected
 
 
+def app_leaves_redirects_to_the_proxy(behaviour: Behaviour, sent: str) -> bool:
+    """Whether a client's ``REWRITER`` headers, all ``sent``, reach the app as
+    jupyter-server-proxy's would: each there (passed on, or set by the proxy) with one value."""
+    arriving: set[str] = set()
+    for header in REWRITER:
+        how = behaviour.handling(header)
+        if how == "clear":
+            return False
+        # A proxy that sets or appends to X-Forwarded-Prefix is the nearest: its value counts.
+        arriving.add((sent if how == "pass" else behaviour.prefix_value).rstrip("/"))
+    return len(arriving) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "clear", "framework", "server"),
+    CELLS,
+    ids=[f"{n}{'-hardened' if c else ''}-{m}-{f}-{s}" for n, m, c, f, s in CELLS],
+)
+def test_a_client_posing_as_jupyter_server_proxy_moves_redirects_only_where_declared(
+    stack: Stack, name: str, mode: str, clear: bool, framework: str, server: str
+) -> None:
+    """Redirects keep exactly the prefix behind every hardened proxy, and behind
+    jupyter-server-proxy (which prefixes them itself) carry it once. Configured as their docs
+    show, the proxies that pass the client's headers on lose it, as declared."""
+    port = stack.listen[name, mode, clear, framework, server]
+    behaviour = stack.proxies[name, clear].behaviour(mode)
+    paths = (f"{PREFIX}/", f"{PREFIX}/hello/")
+    sent = [(path, dict.fromkeys(REWRITER, value)) for value in REWRITER_VALUES for path in paths]
+    found = redirects(port, sent)
+    seen = {value: (found[2 * i], found[2 * i + 1]) for i, value in enumerate(REWRITER_VALUES)}
+    expected: dict[str, tuple[str, str]] = {}
+    for value in REWRITER_VALUES:
+        # The app's prefix, unless it takes the proxy for one that adds it; then the proxy's.
+        at = "" if app_leaves_redirects_to_the_proxy(behaviour, value) else PREFIX
+        at = (PREFIX if behaviour.location == "prefixed" else "") + at
+        expected[value] = (f"{at}/docs", f"{at}/hello")
+    assert seen == expected
+    if clear or (name == JupyterServerProxy.name and mode != "keep"):
+        assert seen == dict.fromkeys(REWRITER_VALUES, (f"{PREFIX}/docs", f"{PREFIX}/hello"))
+
+
+def test_a_client_posing_as_jupyter_server_proxy_moves_redirects_behind_these() -> None:
+    """What the test above proves of each proxy as its docs configure it, in one table:
+    docs/proxy.md and docs/proxies.md say so."""
+    moved = {
+        value: {
+            (name, mode)
+            for name, mode, clear in VARIANTS
+            if not clear
+            and app_leaves_redirects_to_the_proxy(PROXIES[name].modes[mode], value)
+            and PROXIES[name].modes[mode].location == "kept"
+        }
+        for value in REWRITER_VALUES
+    }
+    every = {(name, mode) for name, mode, clear in VARIANTS if not clear}
+    # The proxy's own prefix: wherever the two context headers pass, but Traefik's keep mode,
+    # where Traefik removes the client's X-Forwarded-Prefix.
+    assert moved[PREFIX] == every - {
+        ("traefik", "keep"),
+        ("jupyter-server-proxy", "strip"),
+        ("jupyter-server-proxy", "forwarded"),
+    }
+    # A prefix of its own: where X-Forwarded-Prefix passes too.
+    assert moved["/evil"] == {
+        (name, mode)
+        for name, mode in every
+        if PROXIES[name].modes[mode].passes("x-forwarded-prefix")
+    }
+    assert ("nginx", "forwarded") in moved[PREFIX] and ("nginx", "strip") in moved["/evil"]
+
+
 def test_the_hardened_variants_pass_nothing_on() -> None:
     """What the test above expects of a hardened proxy: no client's header is believed."""
     for name, mode, clear in VARIANTS:
         if clear:
-            forwarded = PROXIES[name](Path(), clear=True).behaviour(mode).forwarded
-            assert "pass" not in forwarded.values(), (name, mode)
+            behaviour = PROXIES[name](Path(), clear=True).behaviour(mode)
+            assert "pass" not in behaviour.forwarded.values(), (name, mode)
+            assert "pass" != behaviour.context, (name, mode)
 
 
 @pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if applies(f, "granian")])

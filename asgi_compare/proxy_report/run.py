@@ -21,6 +21,7 @@ from typing import Literal
 import httpx
 
 from asgi_compare.harness import PROXIES, Deployment, Proxy, applies, entrypoint
+from asgi_compare.harness.proxies import proxies_in
 from asgi_compare.proxy_report.app_probes import probe_app, probe_names
 from asgi_compare.proxy_report.discover import Discovery, discover
 from asgi_compare.proxy_report.fixes import fix
@@ -73,7 +74,7 @@ def _proxies(names: Sequence[str]) -> Iterator[tuple[Path, dict[str, Proxy]]]:
     """A work directory and one proxy of each name, stopped (with their servers') at the end."""
     with tempfile.TemporaryDirectory(prefix="asgi-compare-report-") as tmp:
         workdir = Path(tmp)
-        proxies = {name: PROXIES[name](workdir) for name in names}
+        proxies = proxies_in(workdir, names)
         try:
             yield workdir, proxies
         finally:
@@ -129,7 +130,7 @@ def run(
                         ok, of = rows[-1].score
                         say(
                             f"[{done:>3}/{total}] {time.monotonic() - started:5.0f}s  "
-                            f"{d.framework:<8}{d.server:<10}{p.proxy:<10}{d.mode:<10}"
+                            f"{d.framework:<8}{d.server:<10}{p.proxy:<21}{d.mode:<10}"
                             f"{p.variant:<8}{ok}/{of}"
                         )
                     list(pool.map(lambda p: p.deployment.stop(), batch))

@@ -9,8 +9,12 @@ one entry in ``PROXIES``; its configuration templates live in ``templates``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+
 from asgi_compare.harness.proxies.apache import Apache, ApacheNoReverse
 from asgi_compare.harness.proxies.base import (
+    CONTEXT,
     FORWARDED,
     Behaviour,
     Handling,
@@ -40,7 +44,19 @@ PROXIES: dict[str, type[Proxy]] = {
     )
 }
 
+
+def proxies_in(workdir: Path, names: Iterable[str]) -> dict[str, Proxy]:
+    """One proxy of each name, each in a directory of its own below ``workdir``: two of one
+    program (Apache with and without ProxyPassReverse) would otherwise share a pid file."""
+    made: dict[str, Proxy] = {}
+    for name in dict.fromkeys(names):
+        (workdir / name).mkdir(exist_ok=True)
+        made[name] = PROXIES[name](workdir / name)
+    return made
+
+
 __all__ = [
+    "CONTEXT",
     "FORWARDED",
     "PROXIES",
     "Apache",
@@ -59,4 +75,5 @@ __all__ = [
     "Route",
     "Traefik",
     "nginx_binary",
+    "proxies_in",
 ]

@@ -31,6 +31,10 @@ from asgi_compare.harness.registry import PREFIX
 # through untouched ("pass"), or drops it ("clear").
 Handling = Literal["set", "append", "pass", "clear"]
 FORWARDED = ("x-forwarded-prefix", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-for")
+# What jupyter-server-proxy sets, each to its context path, with X-Forwarded-Prefix: from a
+# trusted peer the three together tell the app that the proxy prefixes redirects itself
+# (core/prefix.py), so a client's two, passed on, would make its redirects lose the prefix.
+CONTEXT = ("x-forwarded-context", "x-proxycontextpath")
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,18 @@ class Behaviour:
     location: Literal["kept", "prefixed"] = "kept"  # a path-only Location ("/docs") in a redirect
     upstream_location: Literal["kept", "rewritten"] = "kept"  # a Location naming the upstream
     prefix_value: str = PREFIX  # the X-Forwarded-Prefix it sends, where it sets one
+    context: Handling = "pass"  # for both of CONTEXT, which no proxy here treats apart
+
+    def handling(self, header: str) -> Handling:
+        """What happens to a client-sent ``header``, one of FORWARDED or CONTEXT."""
+        return self.context if header in CONTEXT else self.forwarded[header]
 
     def sets(self, header: str) -> bool:
-        return self.forwarded[header] in ("set", "append")
+        return self.handling(header) in ("set", "append")
 
     def passes(self, header: str) -> bool:
         """Whether a client-sent value reaches the app as the first value of that header."""
-        return self.forwarded[header] in ("pass", "append")
+        return self.handling(header) in ("pass", "append")
 
 
 def headers(
@@ -123,7 +132,8 @@ class Proxy(ABC):
     clears_appended: ClassVar[bool] = True  # whether it can also drop what it appends to
 
     def __init__(self, workdir: Path, *, clear: bool = False) -> None:
-        """``clear``: hardened, removing every client-sent X-Forwarded-* header it would pass."""
+        """``clear``: hardened, removing every client-sent header of FORWARDED and CONTEXT it
+        would pass."""
         if clear and self.clear_syntax is None:
             raise ValueError(f"{self.name} has no configuration that removes a request header")
         self.workdir = workdir
@@ -137,7 +147,7 @@ class Proxy(ABC):
         if not self.clear:
             return declared
         cleared = {h: self._cleared(how) for h, how in declared.forwarded.items()}
-        return replace(declared, forwarded=cleared)
+        return replace(declared, forwarded=cleared, context=self._cleared(declared.context))
 
     def _cleared(self, how: Handling) -> Handling:
         if how == "pass":
@@ -151,10 +161,11 @@ class Proxy(ABC):
         if not self.clear or self.clear_syntax is None:
             return ""
         template = templates.CLEAR[self.clear_syntax]
+        declared = self.modes[mode]
         return "".join(
             fill(template, header=canonical(h))
-            for h, how in self.modes[mode].forwarded.items()
-            if self._cleared(how) != how
+            for h in (*FORWARDED, *CONTEXT)
+            if self._cleared(how := declared.handling(h)) != how
         )
 
     def add(self, mode: str, upstream: int) -> int:
@@ -282,6 +293,8 @@ class ProxyProcess(Proxy):
 
 def canonical(header: str) -> str:
     """``x-forwarded-for`` as configurations write it: ``X-Forwarded-For``."""
+    if header == "x-proxycontextpath":
+        return "X-ProxyContextPath"  # as jupyter-server-proxy spells it
     return "-".join(part.capitalize() for part in header.split("-"))
 
 

@@ -28,13 +28,15 @@ class JupyterServerProxy(Proxy):
     name = "jupyter-server-proxy"
     install = Install("jupyter-standaloneproxy", pip="jupyter-server-proxy[standalone]")
     modes: ClassVar[Mapping[str, Behaviour]] = {
-        # It sends X-Forwarded-Prefix with a trailing slash, and prefixes path-only Locations.
+        # It sends X-Forwarded-Prefix, -Context and X-ProxyContextPath with a trailing slash,
+        # and prefixes path-only Locations; with --absolute-url it does neither.
         mode: Behaviour(
             "1.1",
             "client",
             headers("set", "pass", "pass", "pass"),
             location="prefixed",
             prefix_value=f"{PREFIX}/",
+            context="set",
         )
         for mode in ("strip", "forwarded")
     } | {

@@ -114,9 +114,9 @@ TRAEFIK_ROUTES = {
 [http.routers.app{listen}]
   entryPoints = ["web{listen}"]
   rule = "PathPrefix(`{prefix}/`)"
-  middlewares = ["strip{listen}"]
+  middlewares = ["strip{listen}"{use}]
   service = "app{listen}"
-
+{clear}
 [http.middlewares.strip{listen}.stripPrefix]
   prefixes = ["{prefix}"]
 
@@ -127,15 +127,27 @@ TRAEFIK_ROUTES = {
     "keep": """
 [http.routers.app{listen}]
   entryPoints = ["web{listen}"]
-  rule = "PathPrefix(`{prefix}/`)"
+  rule = "PathPrefix(`{prefix}/`)"{use}
   service = "app{listen}"
-
+{clear}
 [http.services.app{listen}.loadBalancer]
   [[http.services.app{listen}.loadBalancer.servers]]
     url = "http://127.0.0.1:{port}"
 """,
 }
 TRAEFIK_ROUTES["forwarded"] = TRAEFIK_ROUTES["strip"]  # StripPrefix already forwards the prefix
+
+# Hardened: a Headers middleware of the route's own removes a header set to "" ({clear} above,
+# CLEAR["traefik"] its lines), and the router uses it ({use}).
+TRAEFIK_CLEAR = """
+[http.middlewares.clear{listen}.headers.customRequestHeaders]{lines}
+"""
+TRAEFIK_USE = {
+    "strip": ', "clear{listen}"',
+    "forwarded": ', "clear{listen}"',
+    "keep": """
+  middlewares = ["clear{listen}"]""",
+}
 
 # --- Caddy: a Caddyfile --------------------------------------------------------------------------
 
@@ -288,9 +300,11 @@ JUPYTER_ARGS = {
 
 # --- What a hardened configuration adds: each client-sent header the proxy would pass is removed --
 
-# ``{header}`` is one of X-Forwarded-Prefix, -Host, -Proto, -For; ``{clear}`` in the templates
-# above is where the lines go (empty as the suite runs them). nginx sends no header whose value
-# is empty; Caddy's request_header and Apache's RequestHeader run before the proxy adds its own.
+# ``{header}`` is one of X-Forwarded-Prefix, -Host, -Proto, -For, X-Forwarded-Context,
+# X-ProxyContextPath; ``{clear}`` in the templates above is where the lines go (empty as the
+# suite runs them). nginx sends no header whose value is empty; Caddy's request_header and
+# Apache's RequestHeader run before the proxy adds its own; Traefik's Headers middleware
+# removes a header whose value is "".
 CLEAR = {
     "nginx": """
             proxy_set_header {header} "";""",
@@ -300,4 +314,5 @@ CLEAR = {
     RequestHeader unset {header}""",
     "haproxy": """
     http-request del-header {header}""",
+    "traefik": '\n  {header} = ""',
 }

