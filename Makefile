@@ -7,8 +7,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# The whole real-server matrix: 4 frameworks x 4 servers where they apply x 4 proxy modes.
-MATRIX := --server all --proxy all
+# The whole real-server matrix: 4 frameworks x 4 servers where they apply, reached directly and
+# behind nginx in every mode; and behind every other proxy, in every mode it has, on uvicorn.
+MATRIX := --server all --mode all --proxy nginx --proxy all@uvicorn
+# The tests run on parallel workers; each real server's tests on one worker (pytest-xdist).
+WORKERS := -n 3 --dist loadgroup
 
 .PHONY: install system-packages run test lint types pytest conformance proxy-report bench serve clean
 
@@ -42,7 +45,7 @@ run: install system-packages
 	$(BIN)/asgi-compare proxy-report --quiet --out reports/proxy-report.md --html reports/proxy-report.html
 
 ## Everything: format and lint (ruff), types (mypy, strict), then every test, the whole
-## real-server matrix behind a real nginx included.
+## real-server matrix behind real proxies included.
 test: lint types pytest
 
 lint: install
@@ -53,11 +56,11 @@ types: install
 	$(BIN)/mypy
 
 pytest: install system-packages
-	$(BIN)/pytest $(MATRIX)
+	$(BIN)/pytest $(MATRIX) $(WORKERS)
 
-## The suite over real servers behind nginx only: make conformance MATRIX="--server uvicorn --proxy strip"
+## The suite on real servers: make conformance MATRIX="--server uvicorn --proxy traefik --mode strip"
 conformance: install system-packages
-	$(BIN)/asgi-compare conformance $(MATRIX)
+	$(BIN)/asgi-compare conformance $(MATRIX) -- $(WORKERS)
 
 ## Regenerate docs/proxy-report.{md,html,json} from a real run.
 proxy-report: install system-packages

@@ -4,7 +4,8 @@ Examples::
 
     asgi-compare serve quart --port 8000 --root-path /px
     asgi-compare conformance --framework sanic -- -k items
-    asgi-compare conformance --server all --proxy all
+    asgi-compare conformance --server all --mode all
+    asgi-compare conformance --server uvicorn --proxy traefik --mode strip
     asgi-compare proxy-report
     asgi-compare bench --framework falcon --duration 5
     asgi-compare manifest quart
@@ -57,7 +58,7 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     # named here, before pytest parses those options.
     pytest_args = ["-p", "conformance_tests.plugin", "--pyargs", "conformance_tests"]
     pytest_args += ["-p", "no:cacheprovider"]
-    for option in ("framework", "server", "proxy", "header"):
+    for option in ("framework", "server", "mode", "proxy", "header"):
         for value in getattr(args, option) or ():
             pytest_args += [f"--{option}", value]
     if args.url:
@@ -234,11 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     serve.set_defaults(func=cmd_serve)
 
+    from asgi_compare.harness import PROXIES
+
     conf = sub.add_parser(
         "conformance",
         help="run the conformance suite and print a per-framework summary",
         description="Run the conformance suite against the adapters: in-process by default, "
-        "or on real servers behind a real nginx (--server, --proxy), or against a deployment "
+        "or on real servers reached directly or behind real proxies (--server, --mode, "
+        "--proxy), or against a deployment "
         "(--url). Arguments after -- go to pytest (e.g. -- -k items -x).",
     )
     conf.add_argument(
@@ -254,10 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
         "server), or all; repeatable or comma-separated",
     )
     conf.add_argument(
+        "--mode",
+        action="append",
+        help="for real servers: none (reached directly; the default), strip, forwarded, keep, "
+        "or all; modes other than none run a real proxy in front",
+    )
+    conf.add_argument(
         "--proxy",
         action="append",
-        help="for real servers: none (default), strip, forwarded, keep, or all; modes other "
-        "than none run a real nginx in front",
+        help=f"the proxies in front of the servers in those modes: {', '.join(PROXIES)} "
+        "(default: nginx), or all; NAME@SERVER for one server only (e.g. all@uvicorn); "
+        "without --mode, every mode each proxy has",
     )
     conf.add_argument(
         "--url",
@@ -271,8 +282,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conf.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     conf.set_defaults(func=cmd_conformance)
-
-    from asgi_compare.harness import PROXIES
 
     report = sub.add_parser(
         "proxy-report",

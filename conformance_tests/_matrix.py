@@ -1,5 +1,5 @@
-"""The real servers a run needs: one shared deployment per adapter, server and proxy mode that
-tests take turns on, and fresh ones for the test that compares every adapter at once."""
+"""The real servers a run needs: one shared deployment per adapter and target (server, proxy,
+mode) that tests take turns on, and fresh ones for the test that compares every adapter at once."""
 
 from __future__ import annotations
 
@@ -7,43 +7,41 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asgi_compare.harness import REFERENCE, Deployment, Nginx, applies
+from asgi_compare.harness import REFERENCE, Deployment, Proxy, applies
+from asgi_compare.harness.proxies import proxies_in
+from conformance_tests._options import Target
 
-Key = tuple[str, str, str]  # framework, server, proxy mode
+Key = tuple[str, Target]  # framework, target
 
 
 @dataclass
 class Matrix:
-    """Every deployment the selected options call for, behind one nginx, ports fixed up front.
+    """Every deployment the selected options call for, behind one process of each proxy,
+    ports fixed up front.
 
     ``shared`` deployments serve most tests one after another; ``differential`` ones are started
-    four at a time, fresh, for the test that compares all adapters on one server and mode.
+    four at a time, fresh, for the test that compares all adapters on one target.
     """
 
-    proxy: Nginx
+    proxies: dict[str, Proxy]
     shared: dict[Key, Deployment]
     differential: dict[Key, Deployment]
     _used: set[Key] = field(default_factory=set)  # shared ones that have served a test
 
     @classmethod
-    def plan(
-        cls, workdir: Path, frameworks: list[str], servers: list[str], modes: list[str]
-    ) -> Matrix:
-        proxy = Nginx(workdir)
+    def plan(cls, workdir: Path, frameworks: list[str], targets: list[Target]) -> Matrix:
+        proxies = proxies_in(workdir, (t.proxy for t in targets if t.proxy))
         compared = frameworks if REFERENCE in frameworks else [REFERENCE, *frameworks]
 
         def deployments(names: list[str]) -> dict[Key, Deployment]:
             return {
-                (f, s, m): Deployment(
-                    f, s, m, workdir=workdir, proxy=None if m == "none" else proxy
-                )
-                for s in servers
-                for m in modes
+                (f, t): Deployment(f, t.server, t.mode, workdir=workdir, proxy=proxies.get(t.proxy))
+                for t in targets
                 for f in names
-                if applies(f, s)
+                if applies(f, t.server)
             }
 
-        return cls(proxy, deployments(frameworks), deployments(compared))
+        return cls(proxies, deployments(frameworks), deployments(compared))
 
     def start(self, key: Key) -> Deployment:
         """Start the shared deployment of ``key`` and wait until it listens."""
@@ -67,9 +65,10 @@ class Matrix:
         self._used.discard(key)
 
     def close(self) -> None:
-        """Stop whatever is still running, the proxy last."""
+        """Stop whatever is still running, the proxies last."""
         stop_all([*self.shared.values(), *self.differential.values()])
-        self.proxy.stop()
+        for proxy in self.proxies.values():
+            proxy.stop()
 
 
 def stop_all(deployments: list[Deployment]) -> None:

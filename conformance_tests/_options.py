@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from asgi_compare.harness import FRAMEWORKS, PROXY_MODES, SERVERS, applies
+from asgi_compare.harness import FRAMEWORKS, PROXIES, PROXY_MODES, SERVERS, applies
 
 DEPLOYED = "deployed"  # the framework id of a --url target: whatever is running there
+DEFAULT_PROXY = "nginx"  # in front of the servers when modes are chosen and proxies are not
 PX = "/px"  # the prefix of the in-process mounts
 
 # In-process mounts: the prefix, and whether the scope's path carries it.
@@ -21,14 +22,18 @@ MOUNTS: dict[str, tuple[str, bool]] = {
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where the adapters run: in-process at a mount, on a real server, or at a URL."""
+    """Where the adapters run: in-process at a mount, on a real server (behind a proxy in a
+    mode, or reached directly in mode ``none``), or at a URL."""
 
     server: str  # "asgi", one of SERVERS, or "url"
     mode: str  # a mount (asgi), a proxy mode (servers), or "url"
+    proxy: str = ""  # a name from PROXIES, on a server in a mode other than none
 
     @property
     def id(self) -> str:
-        return self.server if self.server == "url" else f"{self.server}-{self.mode}"
+        if self.server == "url":
+            return "url"
+        return "-".join(part for part in (self.server, self.proxy, self.mode) if part)
 
     @property
     def in_process(self) -> bool:
@@ -49,10 +54,20 @@ def add_options(parser: pytest.Parser) -> None:
         f"{', '.join(SERVERS)} (native: Sanic's own server), or all; repeatable or comma-separated",
     )
     group.addoption(
+        "--mode",
+        action="append",
+        help=f"how real servers are reached: {', '.join(PROXY_MODES)} (directly), or all "
+        "(default: none, or with --proxy every mode that proxy has); repeatable or "
+        "comma-separated",
+    )
+    group.addoption(
         "--proxy",
         action="append",
-        help=f"how real servers are reached: {', '.join(PROXY_MODES)}, or all (default: none); "
-        "modes other than none go through a real nginx under /prefix",
+        help=f"the real proxies in front of the servers in modes other than none: "
+        f"{', '.join(PROXIES)}, or all (default: {DEFAULT_PROXY}); NAME@SERVER puts it in front "
+        "of that server only (e.g. all@uvicorn; several: @uvicorn+granian); repeatable or "
+        "comma-separated. A mode given here (strip, ...) means that mode behind "
+        f"{DEFAULT_PROXY}, as --mode does",
     )
     group.addoption(
         "--url",
@@ -87,6 +102,26 @@ def _choices(values: list[str] | None, allowed: tuple[str, ...], default: list[s
     return chosen
 
 
+def _modes_and_proxies(
+    modes: list[str] | None, proxies: list[str] | None
+) -> tuple[list[str], list[tuple[str, list[str] | None]]]:
+    """The modes, and each proxy with the servers it stands in front of (None: every one)."""
+    named: list[tuple[str, list[str] | None]] = []
+    given_modes = list(modes or [])
+    for value in proxies or []:
+        for part in value.split(","):
+            name, at, where = part.strip().partition("@")
+            if name in PROXY_MODES:  # the mode, behind the default proxy
+                given_modes.append(name)
+                continue
+            on = _choices(where.split("+"), SERVERS, []) if at else None
+            named += [(n, on) for n in _choices([name], tuple(PROXIES), [])]
+    if not named:
+        named = [(DEFAULT_PROXY, None)]
+    default = ["none"] if proxies is None or given_modes else list(PROXY_MODES[1:])
+    return _choices(given_modes or None, PROXY_MODES, default), named
+
+
 @dataclass(frozen=True)
 class Selection:
     """The adapters and targets the options ask for."""
@@ -109,10 +144,20 @@ class Selection:
         if url:
             return cls([DEPLOYED], [Target("url", "url")], url.rstrip("/"), headers)
         servers = _choices(config.getoption("server"), ("asgi", *SERVERS), ["asgi"])
-        modes = _choices(config.getoption("proxy"), PROXY_MODES, ["none"])
+        modes, proxies = _modes_and_proxies(config.getoption("mode"), config.getoption("proxy"))
         targets = [Target("asgi", m) for m in MOUNTS if "asgi" in servers]
-        targets += [Target(s, m) for s in SERVERS if s in servers for m in modes]
-        return cls(frameworks, targets, None, headers)
+        for server in (s for s in SERVERS if s in servers):
+            targets += [Target(server, "none")] if "none" in modes else []
+            targets += [
+                Target(server, mode, proxy)
+                for proxy, on in proxies
+                if on is None or server in on
+                for mode in modes
+                if mode in PROXIES[proxy].modes
+            ]
+        if not targets:
+            raise pytest.UsageError("no proxy chosen serves the modes chosen: see --help")
+        return cls(frameworks, list(dict.fromkeys(targets)), None, headers)
 
     def pairs(self) -> list[tuple[str, Target]]:
         return [

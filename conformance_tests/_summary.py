@@ -12,6 +12,7 @@ from asgi_compare.harness import FRAMEWORKS
 from conformance_tests._options import DEPLOYED
 
 DIFFERENTIAL = "all (differential)"
+OWNER = "asgi-compare framework"  # the user property naming a test's adapter
 
 
 class FrameworkSummary:
@@ -19,20 +20,21 @@ class FrameworkSummary:
 
     def __init__(self, in_suite: Callable[[pytest.Item], bool]) -> None:
         self.in_suite = in_suite
-        self.owner_of: dict[str, str] = {}
         self.tally: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Each test's adapter travels with its reports, also from pytest-xdist's workers to
+        the process that prints the table."""
         for item in filter(self.in_suite, items):
             callspec = getattr(item, "callspec", None)
             if callspec is not None and "framework" in callspec.params:
-                self.owner_of[item.nodeid] = callspec.params["framework"]
+                item.user_properties.append((OWNER, callspec.params["framework"]))
             elif "all_apis" in getattr(item, "fixturenames", ()):
-                self.owner_of[item.nodeid] = DIFFERENTIAL
+                item.user_properties.append((OWNER, DIFFERENTIAL))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        owner = self.owner_of.get(report.nodeid)
-        if owner is None:
+        owner = dict(report.user_properties).get(OWNER)
+        if not isinstance(owner, str):
             return
         if report.when == "call" or (report.when == "setup" and not report.passed):
             self.tally[owner][report.outcome] += 1

@@ -51,12 +51,7 @@ def matrix(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Matrix]:
     chosen = selection(request.config)
-    planned = Matrix.plan(
-        tmp_path_factory.mktemp("deploy"),
-        chosen.frameworks,
-        list(dict.fromkeys(t.server for t in chosen.on_servers)),
-        list(dict.fromkeys(t.mode for t in chosen.on_servers)),
-    )
+    planned = Matrix.plan(tmp_path_factory.mktemp("deploy"), chosen.frameworks, chosen.on_servers)
     yield planned
     planned.close()
 
@@ -65,12 +60,12 @@ def matrix(
 def deployment(
     request: pytest.FixtureRequest, framework: str, target: Target
 ) -> Iterator[Deployment | None]:
-    """The shared real server of this adapter, server and proxy mode; None in-process."""
+    """The shared real server of this adapter and target; None in-process."""
     if target.server not in SERVERS:
         yield None
         return
     shared: Matrix = request.getfixturevalue("matrix")
-    key = (framework, target.server, target.mode)
+    key = (framework, target)
     yield shared.start(key)
     shared.stop(key)
 
@@ -88,7 +83,7 @@ async def api(
         elif deployment is not None:
             shared: Matrix = request.getfixturevalue("matrix")
             fresh = request.node.get_closest_marker("fresh_state") is not None
-            d = shared.use((framework, target.server, target.mode), fresh=fresh)
+            d = shared.use((framework, target), fresh=fresh)
             yield await open_deployed(stack, d)
         else:
             chosen = selection(request.config)
@@ -110,7 +105,7 @@ async def all_apis(request: pytest.FixtureRequest, target: Target) -> AsyncItera
             yield [await open_in_process(stack, name, target.mode) for name in names]
             return
         planned: Matrix = request.getfixturevalue("matrix")
-        group = [planned.differential[(name, target.server, target.mode)] for name in names]
+        group = [planned.differential[(name, target)] for name in names]
         stack.callback(stop_all, group)
         for d in group:  # start all four, then wait: their start-ups overlap
             d.start()

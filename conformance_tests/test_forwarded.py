@@ -1,7 +1,8 @@
 """What a proxy forwards, as ``/about`` shows it, on every server reached directly: a trusted
 peer's ``X-Forwarded-Proto``, ``-Host`` and ``-For`` are what the app sees; an untrusted peer's
 are not, and neither overrides the prefix the operator configured. (The same in-process, for
-every adapter: tests/test_in_process.py.)"""
+every adapter: tests/test_in_process.py.) On every target: Posit Connect's header, sent by a
+client, changes nothing."""
 
 from __future__ import annotations
 
@@ -63,3 +64,14 @@ def test_a_configured_prefix_is_never_overridden(
             docs = client.get("/px/", headers=FORWARDED)
     assert seen(about) == ("https", "api.example.org", "203.0.113.7", "/px")
     assert docs.headers["location"] == "/px/docs"
+
+
+@pytest.mark.anyio
+async def test_a_connect_base_url_from_a_client_changes_nothing(api: Api) -> None:
+    """Posit Connect's ``RStudio-Connect-App-Base-URL`` is not read (docs/proxy.md): Connect
+    also sets the scope's ``root_path``, and from anyone else the header is a client's."""
+    spoof = {"RStudio-Connect-App-Base-URL": "https://evil.example/evil"}
+    plain = (await api.client.get("/about")).json()
+    assert (await api.client.get("/about", headers=spoof)).json() == plain
+    docs = await api.client.get("/", headers=spoof)
+    assert docs.headers["location"] == f"{api.root}/docs"
