@@ -62,9 +62,9 @@ pytest: install system-packages
 conformance: install system-packages
 	$(BIN)/asgi-compare conformance $(MATRIX) -- $(WORKERS)
 
-## Regenerate docs/proxy-report.{md,html,json} from a real run.
+## Regenerate docs/proxy-report.{md,html,json,png} from a real run, behind every proxy.
 proxy-report: install system-packages
-	$(BIN)/asgi-compare proxy-report
+	$(BIN)/asgi-compare proxy-report --proxy all --quiet
 
 ## Measure: make bench ARGS="--framework fastapi --duration 5"
 ARGS ?=
