@@ -69,6 +69,10 @@ class Decision(NamedTuple):  # a NamedTuple for the reason RequestHead is one (c
     proxy_prefixes_redirects: bool = False
 
 
+# Bodyless methods answered as they came: HEAD is routed as GET and sent without a body.
+_PASSING_METHODS = BODYLESS - {"HEAD"}
+
+
 class Contract:
     def __init__(self, settings: Settings, routes: RouteTable = ROUTES) -> None:
         self.settings = settings
@@ -77,6 +81,34 @@ class Contract:
         self.forwarded = Forwarded(trusted)
         self.key = None if settings.api_key is None else ApiKey(settings.api_key)
         self.answers = RouteAnswers(routes)
+
+    def passes(self, scope: Scope) -> bool:
+        """Whether the middleware may hand this request on exactly as it came: what
+        :meth:`leaves_alone` says, with an ASCII query and an HTTP version every framework
+        reads. Most requests are; they then skip the head, the decision and the copy of the
+        scope (measured in-process, 3.5 of Falcon's 11.5 us on GET /hello; now 1.7)."""
+        return (
+            scope.get("http_version") != "1"
+            and scope.get("query_string", b"").isascii()
+            and self.leaves_alone(
+                scope.get("method", ""),
+                scope["path"],
+                scope.get("root_path"),
+                any(name[:12].lower() == b"x-forwarded-" for name, _ in scope.get("headers", ())),
+            )
+        )
+
+    def leaves_alone(self, method: str, path: str, root_path: str | None, forwarded: bool) -> bool:
+        """Whether :meth:`decide` would change nothing: a routed GET with no prefix
+        (configured, ``root_path`` or forwarded), no ``X-Forwarded-*`` header and no key."""
+        return (
+            method in _PASSING_METHODS
+            and self.key is None
+            and not self.prefix.root_path
+            and root_path == ""
+            and not forwarded
+            and self.answers.answer(method, path, b"") is None
+        )
 
     def decide(self, head: RequestHead) -> Decision:
         root = self.prefix.of(head)
@@ -119,6 +151,9 @@ class ContractMiddleware:
             scope["asgi"] = {"version": "3.0"}
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if self.contract.passes(scope):
+            await self._pass(scope, receive, send)
             return
         head = RequestHead.from_scope(scope)
         d = self.contract.decide(head)
@@ -171,6 +206,28 @@ class ContractMiddleware:
             else:
                 answer = server_error(exc, head.method, d.route_path)
             await send_error(send_wrapper, answer)
+
+    async def _pass(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request the contract leaves as it came (:meth:`Contract.passes`): the server's
+        own scope and receive go to the app; an unexpected error is still answered here."""
+        started = False
+
+        async def send_started(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        method, path = scope["method"], scope["path"]
+        try:
+            await self.app(scope, receive, send_started)
+        except Exception as exc:
+            if started:
+                raise  # too late for a 500: the server logs it and drops the connection
+            if isinstance(exc, ApiError):
+                answer = error_response(exc)
+            else:
+                answer = server_error(exc, method, path)
+            await send_error(send, answer)
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")

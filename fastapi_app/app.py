@@ -239,9 +239,11 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         docs_url=None,  # served by docs() below, from the app's own files
         redoc_url=None,
     )
-    app.mount(ASSETS_PATH, StaticFiles(directory=SWAGGER_UI_DIR), name="docs_assets")
     app.state.service = service
     app.include_router(router)
+    # After the API's routes: Starlette tries routes in order, and every request would
+    # first be matched against the mount's pattern.
+    app.mount(ASSETS_PATH, StaticFiles(directory=SWAGGER_UI_DIR), name="docs_assets")
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)

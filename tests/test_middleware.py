@@ -286,3 +286,61 @@ async def test_the_contracts_own_redirect_is_left_to_such_a_proxy_too() -> None:
     nginx = ContractMiddleware(Recorder())
     start, _ = await call(nginx, "GET", "/hello/", headers=JUPYTER[:1])
     assert (start["status"], dict(start["headers"])[b"location"]) == (307, b"/px/hello")
+
+
+async def test_a_request_the_contract_leaves_alone_reaches_the_app_untouched() -> None:
+    """The common request (a routed GET, no prefix, no forwarded headers) costs no copy of the
+    scope and no decision: the app gets the server's own scope."""
+    seen: list[Scope] = []
+    inner = Recorder()
+
+    async def server_side(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope)
+        await ContractMiddleware(inner)(scope, receive, send)
+
+    start, _ = await call(server_side, "GET", "/hello")
+    assert start["status"] == 200
+    assert inner.scopes[0] is seen[0]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "root", "headers", "version"),
+    [
+        ("HEAD", "/hello", "", [], "1.1"),
+        ("GET", "/hello", "/px", [], "1.1"),
+        ("GET", "/hello", "", [(b"x-forwarded-proto", b"https")], "1.1"),
+        ("GET", "/hello", "", [(b"X-Forwarded-Prefix", b"/px")], "1.1"),
+        ("GET", "/hello", "", [], "1"),
+        ("POST", "/items", "", [], "1.1"),
+    ],
+    ids=["head", "root-path", "forwarded", "forwarded-mixed-case", "http-1", "post"],
+)
+async def test_a_request_the_contract_changes_gets_a_scope_of_its_own(
+    method: str, path: str, root: str, headers: list[tuple[bytes, bytes]], version: str
+) -> None:
+    seen: list[Scope] = []
+    inner = Recorder()
+
+    async def server_side(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope)
+        await ContractMiddleware(inner)(scope, receive, send)
+
+    await call(server_side, method, path, root, headers, http_version=version)
+    assert inner.scopes[0] is not seen[0]
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/hello/"], ids=["unknown", "slash"])
+async def test_a_route_the_table_lacks_is_answered_before_the_app(path: str) -> None:
+    inner = Recorder()
+    start, _ = await call(ContractMiddleware(inner), "GET", path)
+    assert start["status"] in (307, 404)
+    assert inner.scopes == []
+
+
+async def test_an_error_after_the_answer_started_is_raised_on() -> None:
+    async def breaks_midway(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("midway")
+
+    with pytest.raises(RuntimeError, match="midway"):
+        await call(ContractMiddleware(breaks_midway), "GET", "/hello")
