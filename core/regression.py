@@ -15,13 +15,24 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.errors import ModelNotFitted, RequestInvalid, TooManyValues
 from core.models import Coefs, FitData, PredictData, Prediction
 from core.plots import residual_plot_png
 
-__all__ = ["FitState", "MemoryModelStore", "ModelStore", "Regression"]
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import numpy as np
+    from numpy.typing import NDArray
+
+    # Training data as the request gave them, or as the arrays a worker process fitted them
+    # (core.offload): a million floats come back from it as one buffer, not a million objects.
+    Rows: TypeAlias = list[list[float]] | NDArray[np.float64]
+    Values: TypeAlias = list[float] | NDArray[np.float64]
+
+__all__ = ["Fit", "FitState", "MemoryModelStore", "ModelStore", "Regression", "fit_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +42,8 @@ class FitState:
     version: int
     intercept: float
     coef: list[float]
-    X: list[list[float]] | None = None  # the training data: loaded only to draw the plot
-    y: list[float] | None = None
+    X: Rows | None = None  # the training data: loaded only to draw the plot
+    y: Values | None = None
 
 
 class ModelStore(Protocol):
@@ -51,9 +62,7 @@ class MemoryModelStore:
         self._versions = itertools.count(1)
         self._lock = threading.Lock()
 
-    def save(
-        self, intercept: float, coef: list[float], X: list[list[float]], y: list[float]
-    ) -> None:
+    def save(self, intercept: float, coef: list[float], X: Rows, y: Values) -> None:
         with self._lock:
             self._state = FitState(next(self._versions), intercept, coef, X, y)
 
@@ -80,6 +89,43 @@ def _overflow(loc: list[str | int], what: str) -> RequestInvalid:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """scikit-learn's fit of one request's data, with the data as it fitted them."""
+
+    intercept: float
+    coef: list[float]
+    X: NDArray[np.float64]
+    y: NDArray[np.float64]
+
+    @property
+    def coefs(self) -> Coefs:
+        return Coefs(intercept=self.intercept, coef=self.coef)
+
+
+def fit_of(data: FitData, max_cells: int) -> Fit:
+    """The fit of ``data``, refused past ``max_cells`` values or when it overflows; nothing is
+    saved. The same in the server's process and in a worker process (core.offload)."""
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    _check_size(data.X, max_cells)
+    X = np.asarray(data.X, dtype=float)
+    y = np.asarray(data.y, dtype=float)
+    with np.errstate(all="ignore"):  # overflow is checked below, not warned about
+        model = LinearRegression().fit(X, y)
+        residuals = y - model.predict(X)
+    if not all(np.isfinite(a).all() for a in (model.coef_, model.intercept_, residuals)):
+        raise _overflow(["body"], "the fit")  # the previous fit, if any, is kept
+    return Fit(float(model.intercept_), model.coef_.tolist(), X, y)
+
+
+def _check_size(X: list[list[float]], max_cells: int) -> None:
+    cells = len(X) * len(X[0])
+    if cells > max_cells:
+        raise TooManyValues(cells, max_cells)
+
+
 def _predict(X: Any, state: FitState) -> Any:
     import numpy as np
 
@@ -94,25 +140,14 @@ class Regression:
         self._drawing = threading.Lock()
 
     def fit(self, data: FitData) -> Coefs:
-        import numpy as np
-        from sklearn.linear_model import LinearRegression
-
-        self._check_size(data.X)
-        X = np.asarray(data.X, dtype=float)
-        y = np.asarray(data.y, dtype=float)
-        with np.errstate(all="ignore"):  # overflow is checked below, not warned about
-            model = LinearRegression().fit(X, y)
-            residuals = y - model.predict(X)
-        if not all(np.isfinite(a).all() for a in (model.coef_, model.intercept_, residuals)):
-            raise _overflow(["body"], "the fit")  # the previous fit, if any, is kept
-        intercept, coef = float(model.intercept_), model.coef_.tolist()
-        self.store.save(intercept, coef, data.X, data.y)
-        return Coefs(intercept=intercept, coef=coef)
+        fit = fit_of(data, self.max_cells)
+        self.store.save(fit.intercept, fit.coef, data.X, data.y)
+        return fit.coefs
 
     def predict(self, data: PredictData) -> Prediction:
         import numpy as np
 
-        self._check_size(data.X)
+        _check_size(data.X, self.max_cells)
         state = self._current()
         expected = len(state.coef)
         if len(data.X[0]) != expected:
@@ -169,8 +204,3 @@ class Regression:
         if state is None:
             raise ModelNotFitted()
         return state
-
-    def _check_size(self, X: list[list[float]]) -> None:
-        cells = len(X) * len(X[0])
-        if cells > self.max_cells:
-            raise TooManyValues(cells, self.max_cells)

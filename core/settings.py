@@ -53,6 +53,11 @@ class Settings:
     max_body_bytes: int = MIB
     # /fit and /predict refuse an X with more values than this (rows x columns) with 413.
     max_cells: int = 100_000
+    # A /fit body longer than this is decoded, validated and fitted in a worker process: in the
+    # server's process it would hold the GIL, and stall the event loop, for as long.
+    offload_bytes: int = 64 * 1024
+    # How many worker processes; None: as many as the CPUs this process may run on.
+    fit_processes: int | None = None
     # Where items and the fit live: "memory" (this process), "sqlite:///PATH" (this machine) or
     # "postgresql://USER:PASSWORD@HOST:PORT/DB" (any machine). Out of the repr: it may hold a
     # password.
@@ -71,6 +76,8 @@ class Settings:
             forwarded_allow_ips=tuple(a.strip() for a in allow.split(",") if a.strip()),
             max_body_bytes=_positive_int(env, "ASGI_COMPARE_MAX_BODY_BYTES", MIB),
             max_cells=_positive_int(env, "ASGI_COMPARE_MAX_CELLS", 100_000),
+            offload_bytes=_positive_int(env, "ASGI_COMPARE_OFFLOAD_BYTES", 64 * 1024),
+            fit_processes=_positive_int(env, "ASGI_COMPARE_FIT_PROCESSES", 0) or None,
             store=env.get("ASGI_COMPARE_STORE", "").strip() or MEMORY,
             api_key=env.get("ASGI_COMPARE_API_KEY") or None,
         )

@@ -164,10 +164,15 @@ class ItemsResource:
 class ModelResource:
     def __init__(self, service: Service) -> None:
         self.model = service.model
+        self.fit_pool = service.fit_pool
 
     async def on_post_fit(self, req: Req, resp: Resp) -> None:
+        body = await _body(req)
+        if self.fit_pool.takes(body):  # large: read and fitted in a worker process
+            resp.media = (await self.fit_pool.fit(body, req.content_type)).model_dump()
+            return
         parser = RequestParser()
-        data = parser.body(FitData, await _body(req), req.content_type)
+        data = parser.body(FitData, body, req.content_type)
         parser.check()
         coefs = await in_thread(self.model.fit, data)
         resp.media = coefs.model_dump()
@@ -196,13 +201,17 @@ class ModelResource:
 
 
 class WarmUp:
-    """Falcon's start-up hook is a middleware method, run on the ASGI lifespan startup event."""
+    """Falcon's start-up and shutdown hooks are middleware methods, run on the ASGI lifespan
+    events."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
 
     async def process_startup(self, scope: Mapping[str, Any], event: Mapping[str, Any]) -> None:
         self.service.warm_up()
+
+    async def process_shutdown(self, scope: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+        self.service.close()
 
 
 async def _reraise(req: Req, resp: Resp, exc: Exception, params: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -171,9 +171,35 @@ def delete_item(item_id: ItemId, service: ServiceDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/fit")
+class FitRoute(DocumentedRoute):
+    """/fit, whose large bodies core reads and fits in a worker process (``core.offload``):
+    FastAPI would decode and validate them on the event loop, holding it up. A route handler
+    of its own is FastAPI's place to see the request first ("Custom Request and APIRoute
+    class"); a small body goes on to FastAPI's handler, and the document is unchanged."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            body = await request.body()  # kept by the request for FastAPI's handler
+            pool = get_service(request).fit_pool
+            if not pool.takes(body):
+                return await handler(request)
+            coefs = await pool.fit(body, request.headers.get("content-type"))
+            return Response(coefs.model_dump_json(), media_type="application/json")
+
+        return route_handler
+
+
+fit_router = APIRouter(route_class=FitRoute)
+
+
+@fit_router.post("/fit")
 def fit(data: FitData, service: ServiceDep) -> Coefs:
     return service.model.fit(data)
+
+
+router.include_router(fit_router)  # here, so that /fit keeps its place among the routes
 
 
 @router.post("/predict")
@@ -227,6 +253,7 @@ def operation_id(route: APIRoute) -> str:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.service.warm_up()
     yield
+    app.state.service.close()
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:

@@ -14,6 +14,8 @@ Blocking work (CPU, and the item and model stores, which may be a SQLite file) g
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -203,7 +205,24 @@ async def delete_item(item_id: str) -> tuple[str, int]:
     return "", 204
 
 
+def offload_large_fits(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """A large body is read and fitted in a worker process (``core.offload``): quart-schema
+    would decode and validate it on the event loop, holding it up. A small one goes on."""
+
+    @wraps(handler)
+    async def decorated(*args: Any, **kwargs: Any) -> Any:
+        body: bytes = await request.get_data(cache=True, as_text=False, parse_form_data=False)
+        pool = _service().fit_pool
+        if not pool.takes(body):
+            return await handler(*args, **kwargs)
+        coefs = await pool.fit(body, request.headers.get("content-type"))
+        return coefs.model_dump()
+
+    return decorated
+
+
 @bp.post("/fit")
+@offload_large_fits
 @validate_request(FitData)
 async def fit(data: FitData) -> dict[str, Any]:
     coefs: Coefs = await run_sync(_service().model.fit)(data)
@@ -238,6 +257,11 @@ async def reset() -> dict[str, Any]:
 @bp.before_app_serving
 async def warm_up() -> None:
     _service().warm_up()
+
+
+@bp.after_app_serving
+async def close() -> None:
+    _service().close()
 
 
 @bp.app_errorhandler(RequestSchemaValidationError)

@@ -21,8 +21,8 @@ the body limit and the path Sanic routes on.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable
-from functools import partial
+from collections.abc import AsyncIterable, Awaitable, Callable
+from functools import partial, wraps
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -193,7 +193,25 @@ async def delete_item(request: Request, item_id: str) -> HTTPResponse:
     return empty()
 
 
+def offload_large_fits(
+    handler: Callable[..., Awaitable[HTTPResponse]],
+) -> Callable[..., Awaitable[HTTPResponse]]:
+    """A large body is read and fitted in a worker process (``core.offload``): sanic-ext
+    would decode and validate it on the event loop, holding it up. A small one goes on."""
+
+    @wraps(handler)
+    async def decorated(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        pool = _service(request).fit_pool
+        if not pool.takes(request.body):
+            return await handler(request, *args, **kwargs)
+        coefs = await pool.fit(request.body, request.headers.get("content-type"))
+        return json(coefs.model_dump())
+
+    return decorated
+
+
 @bp.post("/fit")
+@offload_large_fits
 @validate(json=FitData, strict=True)
 async def fit(request: Request, body: FitData) -> HTTPResponse:
     coefs = await asyncio.to_thread(_service(request).model.fit, body)
@@ -228,6 +246,11 @@ async def reset(request: Request) -> HTTPResponse:
 @bp.before_server_start
 async def warm_up(app: Sanic) -> None:  # type: ignore[type-arg]
     app.ctx.service.warm_up()
+
+
+@bp.after_server_stop
+async def close(app: Sanic) -> None:  # type: ignore[type-arg]
+    app.ctx.service.close()
 
 
 @bp.exception(ExtValidationError, BodyInvalid)

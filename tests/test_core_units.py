@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import pickle
 import threading
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from core.errors import (
     MethodNotAllowed,
     NegativeItemId,
     RequestInvalid,
+    TooManyValues,
     error_response,
 )
 from core.greetings import Greetings
@@ -237,3 +240,62 @@ def test_documented_errors_follow_the_route_table() -> None:
     assert documented_errors(operation("get_item")) == {400: "Bad Request", 404: "Not Found"}
     assert list(documented_errors(operation("create_item"))) == [400, 413]
     assert documented_errors(operation("hello")) == {}
+
+
+def test_the_fit_pool_settings_come_from_the_environment() -> None:
+    env = {"ASGI_COMPARE_OFFLOAD_BYTES": "1_024", "ASGI_COMPARE_FIT_PROCESSES": "3"}
+    settings = Settings.from_env(env)
+    assert (settings.offload_bytes, settings.fit_processes) == (1024, 3)
+    assert (Settings.from_env({}).offload_bytes, Settings.from_env({}).fit_processes) == (
+        64 * 1024,
+        None,
+    )
+
+
+def test_only_a_body_past_the_threshold_leaves_the_process() -> None:
+    from core.offload import FitPool
+    from core.regression import MemoryModelStore
+
+    pool = FitPool(Regression(), Settings(offload_bytes=10))
+    assert not pool.takes(b"x" * 10) and pool.takes(b"x" * 11)
+    assert pool.processes == len(os.sched_getaffinity(0))
+
+    class Elsewhere(MemoryModelStore):  # stands for any store the settings do not name
+        pass
+
+    # A worker process could not reach it: its bodies stay in the server's process.
+    elsewhere = FitPool(Regression(Elsewhere()), Settings(offload_bytes=10))
+    assert not elsewhere.takes(b"x" * 11)
+
+
+def test_an_error_raised_in_a_worker_process_is_raised_again_as_it_was() -> None:
+    from core.offload import _Refused
+
+    for exc in (
+        TooManyValues(1500, 1000),
+        BodyInvalid({"type": "missing", "loc": ("body",), "msg": "Field required"}, alone=True),
+        BodyNotParsable(),
+    ):
+        # Pickling the error itself fails for TooManyValues (its __init__ takes two numbers).
+        again = pickle.loads(pickle.dumps(_Refused.of(exc))).error()
+        assert type(again) is type(exc)
+        assert vars(again) == vars(exc)
+        assert error_response(again) == error_response(exc)
+
+
+def test_a_body_with_no_room_to_wait_in_a_file_goes_to_the_worker_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from core import offload
+
+    body = b'{"X": [[1.0], [2.0], [3.0]], "y": [1.0, 2.0, 4.0]}'
+    spilled = offload._spill(body)
+    assert isinstance(spilled, str) and Path(spilled).read_bytes() == body
+    offload._remove(spilled)
+    assert not Path(spilled).exists()
+    monkeypatch.setattr(offload, "SPILL_DIR", str(tmp_path / "missing"))
+    assert offload._spill(body) == body
+    fitted = offload._fit_spilled(body, "application/json", 10)  # read as a worker reads it
+    assert isinstance(fitted, offload._Fitted)
+    expected = Regression().fit(FitData.model_validate_json(body))
+    assert (fitted.intercept, fitted.coef) == (expected.intercept, expected.coef)

@@ -1,0 +1,149 @@
+"""Large /fit bodies are read and fitted in worker processes (core.offload), answered exactly as
+in the server's process, and the processes end with the app."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import multiprocessing
+import os
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from asgi_compare.harness import FRAMEWORKS, REFERENCE
+from core.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+TIMEOUT_S = 120  # a worker process imports NumPy and scikit-learn before its first fit
+MAX_CELLS = 1000
+INLINE = Settings(max_cells=MAX_CELLS, offload_bytes=1 << 30)  # every body read in the process
+OFFLOADED = Settings(max_cells=MAX_CELLS, offload_bytes=1, fit_processes=1)
+JSON = "application/json"
+
+
+def _fit(X: Any, y: Any) -> bytes:
+    return json.dumps({"X": X, "y": y}).encode()
+
+
+# (body, content type): every way a /fit body can be answered, each read both ways.
+BODIES: list[tuple[bytes, str | None]] = [
+    (_fit([[1, 2], [2, 1], [3, 5]], [1, 2, 3]), JSON),
+    (_fit([[1.5, 2], [2, 1], [3, 5], [4, 4]], [1, 2, 3.25, 7]), "application/vnd.api+json"),
+    (b'{"X": [[1, true]], "y": [1]}', JSON),
+    (b'{"X": [[1, "2.5"]], "y": [1]}', JSON),
+    (b'{"X": [[NaN]], "y": [1]}', JSON),
+    (b'{"X": [[1e400]], "y": [1]}', JSON),
+    (_fit([[1, 2], [1]], [1, 2]), JSON),
+    (_fit([[1], [2]], [1]), JSON),
+    (b'{"X": [[1]]}', JSON),
+    (_fit([], []), JSON),
+    (b"[1, 2]", JSON),
+    (b'{"X": [[1', JSON),
+    (b"\xff\xfe\xfd", JSON),
+    (b"[" * 100_000, JSON),  # deeper than the parser goes: FastAPI's 400
+    (_fit([[1, 2], [2, 1], [3, 5]], [1, 2, 3]), "text/plain"),
+    (_fit([[1, 2], [2, 1], [3, 5]], [1, 2, 3]), None),
+    (_fit([[float(i)] * 50 for i in range(30)], [1.0] * 30), JSON),  # 1500 values: 413
+    (_fit([[1e300], [2e300], [-3e300]], [1e300, -1e300, 2e300]), JSON),  # overflows: 422
+    (_fit([[1.0, 0.5], [2.0, 0.25], [3.0, 4.0], [5.0, 1.0]], [2.0, 4.5, 6.0, 11.0]), JSON),
+]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def adapter(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@asynccontextmanager
+async def client(adapter: str, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    create_app: Any = importlib.import_module(f"{adapter}_app.app").create_app
+    async with LifespanManager(create_app(settings)) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+async def answers(c: httpx.AsyncClient) -> list[tuple[int, bytes, str | None]]:
+    got = []
+    for body, content_type in BODIES:
+        headers = {} if content_type is None else {"content-type": content_type}
+        r = await c.post("/fit", content=body, headers=headers)
+        got.append((r.status_code, r.content, r.headers.get("retry-after")))
+    for path in ("/coefs", "/plot"):  # the fit kept is the last good one, whichever way
+        r = await c.get(path)
+        got.append((r.status_code, r.content, None))
+    return got
+
+
+def workers() -> set[multiprocessing.process.BaseProcess]:
+    return set(multiprocessing.active_children())
+
+
+async def test_a_large_body_is_answered_as_in_the_servers_process(adapter: str) -> None:
+    before = workers()
+    with anyio.fail_after(TIMEOUT_S):
+        async with client(adapter, INLINE) as c:
+            inline = await answers(c)
+        assert workers() == before  # nothing was large enough to leave the process
+        async with client(adapter, OFFLOADED) as c:
+            offloaded = await answers(c)
+            started = workers() - before
+    assert started, "no body went to a worker process"
+    assert offloaded == inline
+    assert {status for status, _, _ in inline} == {200, 400, 413, 422}
+    # The app's shutdown stopped its workers: none is left behind.
+    assert not any(p.is_alive() for p in started)
+
+
+async def test_a_worker_that_dies_is_a_503_and_the_next_body_starts_a_new_one(
+    adapter: str,
+) -> None:
+    body = _fit([[1, 2], [2, 1], [3, 5]], [1, 2, 3])
+    before = workers()
+    with anyio.fail_after(TIMEOUT_S):
+        async with client(adapter, OFFLOADED) as c:
+            first = await c.post("/fit", content=body, headers={"content-type": JSON})
+            [worker] = workers() - before
+            assert worker.pid is not None
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.join()
+            down = await c.post("/fit", content=body, headers={"content-type": JSON})
+            again = await c.post("/fit", content=body, headers={"content-type": JSON})
+            started = workers() - before
+    assert first.status_code == 200
+    assert down.status_code == 503
+    assert down.json() == {"detail": "The fitting processes are not available; try again shortly"}
+    assert down.headers["retry-after"] == "5"
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert not any(p.is_alive() for p in started)
+
+
+async def test_a_worker_saves_the_fit_to_a_shared_store(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'fits.db'}"
+    body = _fit([[1, 2], [2, 1], [3, 5], [4, 4]], [1, 2, 3.25, 7])
+    with anyio.fail_after(TIMEOUT_S):
+        async with client(REFERENCE, Settings(store=store, offload_bytes=1)) as c:
+            fitted = await c.post("/fit", content=body, headers={"content-type": JSON})
+            kept = await c.get("/coefs")
+            plot = await c.get("/plot")
+        async with client(REFERENCE, Settings(store=store, offload_bytes=1 << 30)) as c:
+            inline = await c.post("/fit", content=body, headers={"content-type": JSON})
+    assert fitted.status_code == 200
+    assert kept.json() == fitted.json() == inline.json()
+    assert plot.status_code == 200 and plot.headers["content-type"] == "image/png"
