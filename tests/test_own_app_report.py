@@ -134,8 +134,8 @@ def test_finds_the_failures_the_committed_report_shows(
     (row,) = [
         r
         for r in committed["rows"]
-        if (r["framework"], r["server"], r["mode"], r["variant"])
-        == (framework, "uvicorn", mode, "native")
+        if (r["framework"], r["server"], r["proxy"], r["mode"], r["variant"])
+        == (framework, "uvicorn", "nginx", mode, "native")
     ]
     native = {p["name"]: p for p in row["probes"]}
     own = _probes(reports[framework][1], mode)
