@@ -143,13 +143,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
         connections=args.connections,
         extras=[e for e in args.extras if e != "none"],  # "none" alone: no extras
         pin=not args.no_pin and (os.cpu_count() or 1) >= 2,
+        rounds=args.rounds,
+        profile=args.profile,
     )
 
     def say(line: str) -> None:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)  # noqa: T201
 
-    results = bench.run(settings, say)
+    results = bench.run(settings, say, args.out)
     command = "asgi-compare bench" + "".join(f" {a}" for a in args.argv)
     bench.write(results, args.out, command)
     print(f"wrote {args.out}/results.md, results.json and charts/ in {results.seconds:.0f} s")  # noqa: T201
@@ -341,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--quiet", action="store_true", help="no progress lines")
     report.set_defaults(func=cmd_proxy_report)
 
-    from asgi_compare.bench.endpoints import ENDPOINTS, EXTRAS
+    from asgi_compare.bench.endpoints import ENDPOINTS, EXTRAS, ROUNDS
 
     endpoints = tuple(ENDPOINTS)
     extras = (*EXTRAS, "none")
@@ -350,9 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure the adapters on real servers, against bare and raw baselines",
         description="Drive wrk against each adapter on each server (one worker, server and "
         "load generator pinned to different cores), with a raw ASGI app and a bare app of each "
-        "framework as baselines in the same run; then cold start, GET /hello's p99 under "
-        "concurrent fits, 200 concurrent sleeping requests and the plot. Writes Markdown, JSON "
-        "and a chart per endpoint. Speed is reported, never asserted.",
+        "framework as baselines in the same run, in alternating rounds once the servers idle; "
+        "then per adapter cold start and imports, GET /hello's p99 under concurrent fits, the "
+        "event loop's longest stall, 200 concurrent sleeping requests, the plot, and one "
+        "worker against two on every server. Writes Markdown, JSON and charts (with "
+        "--profile, py-spy flame graphs too). Speed is reported, never asserted.",
     )
     _add_lists(
         bench,
@@ -362,10 +366,25 @@ def build_parser() -> argparse.ArgumentParser:
         ("--extras", extras),
     )
     bench.add_argument(
-        "--duration", type=float, default=2.0, help="seconds per measurement (default 2)"
+        "--duration",
+        type=int,
+        default=1,
+        help="seconds per run of wrk (default 1; GET /hello runs --rounds times per app)",
     )
     bench.add_argument(
         "--connections", type=int, default=32, help="wrk's open connections (default 32)"
+    )
+    bench.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help=f"alternating rounds of GET /hello per app (default {ROUNDS})",
+    )
+    bench.add_argument(
+        "--profile",
+        action="store_true",
+        help="also record py-spy flame graphs of each adapter and its bare app on uvicorn "
+        "(OUT/flame/*.svg)",
     )
     bench.add_argument("--no-pin", action="store_true", help="do not pin server and wrk to cores")
     bench.add_argument(

@@ -3,8 +3,10 @@
 Each cell serves one app on one server, one worker, pinned to CPU 0 with the load generator
 (wrk, one thread) on CPU 1 where the machine has two cores, on loopback. Baselines run in the
 same session: a raw ASGI app (the server's practical limit) and a bare app of each framework
-with only GET /hello, so every adapter figure is also a ratio. Then per adapter: cold start,
-GET /hello's p99 while large fits run, 200 concurrent sleeping requests, and the residual plot.
+with only GET /hello, so every adapter figure is also a ratio, measured once the servers idle
+(their background imports done), in alternating rounds. Then per adapter: cold start and
+imports, GET /hello's p99 while large fits run, the loop's longest stall, 200 concurrent
+sleeping requests, the plot, one worker against two; with ``--profile``, flame graphs.
 Speed is reported, never asserted.
 
 :mod:`.run` and :mod:`.measure` run things, :mod:`.load` drives wrk, :mod:`.results` holds what
@@ -14,19 +16,25 @@ was measured, :mod:`.render` writes it out.
 from __future__ import annotations
 
 from asgi_compare.bench.endpoints import ENDPOINTS, EXTRAS, ROUNDS, Endpoint
-from asgi_compare.bench.load import parse_wrk, run_wrk, wrk_binary
+from asgi_compare.bench.load import parse_wrk, run_once, run_wrk, wrk_binary
 from asgi_compare.bench.render import render_charts, render_json, render_markdown, write
 from asgi_compare.bench.results import (
     Cell,
     ColdStart,
+    ImportTime,
     LoopHealth,
     PlotTiming,
+    Profile,
+    Ratio,
     Results,
+    Scaling,
     Settings,
+    Settled,
     Sleeps,
+    Stall,
     WrkRun,
 )
-from asgi_compare.bench.run import groups, run
+from asgi_compare.bench.run import groups, planned, run
 
 __all__ = [
     "ENDPOINTS",
@@ -35,18 +43,26 @@ __all__ = [
     "Cell",
     "ColdStart",
     "Endpoint",
+    "ImportTime",
     "LoopHealth",
     "PlotTiming",
+    "Profile",
+    "Ratio",
     "Results",
+    "Scaling",
     "Settings",
+    "Settled",
     "Sleeps",
+    "Stall",
     "WrkRun",
     "groups",
     "parse_wrk",
+    "planned",
     "render_charts",
     "render_json",
     "render_markdown",
     "run",
+    "run_once",
     "run_wrk",
     "write",
     "wrk_binary",

@@ -58,5 +58,19 @@ ENDPOINTS: dict[str, Endpoint] = {
     "plot": Endpoint("GET", "/plot", needs_fit=True),
 }
 HELLO = ENDPOINTS["hello"]
-EXTRAS = ("cold", "loop", "async", "plot")  # measured per framework after the cells
-ROUNDS = 3  # alternating rounds of GET /hello per app; their medians are reported
+# Measured per framework after the cells: cold start and imports, the loop under large fits
+# (p99, then the longest stall at the default limits), 200 sleeping requests, the plot, and
+# one worker against two on every server.
+EXTRAS = ("cold", "imports", "loop", "stall", "async", "plot", "scaling")
+ROUNDS = 4  # rounds of GET /hello per app, forwards then backwards (an even count: each order
+# as often); their medians are reported
+LOOP_FIT = (20_000, 50)  # rows, columns: a 20 MB body, four clients posting it at once
+PLOT_ROWS = 10_000
+
+
+def largest_fit(max_body_bytes: int, max_cells: int, cols: int = 50) -> int:
+    """The most rows (in hundreds) of ``cols`` values whose body both limits accept."""
+    n = 100
+    while (n + 100) * cols <= max_cells and len(fit_body(n + 100, cols)) <= max_body_bytes:
+        n += 100
+    return n

@@ -9,11 +9,25 @@ import subprocess
 from pathlib import Path
 
 from asgi_compare.bench.endpoints import Endpoint
-from asgi_compare.bench.results import WrkRun
+from asgi_compare.bench.results import Sleeps, WrkRun
 
 _LUA = """wrk.method = "{method}"
 wrk.body = {body}
 wrk.headers["Content-Type"] = "application/json"
+"""
+# Each connection's first answer counts; the thread stops at the last of them. wrk opens its
+# connections before it starts any request's clock, and times each request from its own send,
+# so the slowest answer is the server's time, not the client's.
+_ONCE_LUA = """local answered = 0
+function response(status, headers, body)
+  answered = answered + 1
+  if answered >= {count} then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("ONCE %d %d %d\\n", summary.requests, latency.max,
+    e.connect + e.read + e.write + e.timeout + e.status))
+end
 """
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
@@ -69,3 +83,22 @@ def run_wrk(
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed: {out.stderr.strip() or out.stdout.strip()}")
     return parse_wrk(out.stdout)
+
+
+def run_once(url: str, count: int, pin: bool, workdir: Path, timeout: float = 3.0) -> Sleeps:
+    """``count`` connections send one GET ``url`` each at once; the slowest answer's time."""
+    script = workdir / f"once-{count}.lua"
+    script.write_text(_ONCE_LUA.format(count=count))
+    seconds = max(1, round(timeout))
+    cmd = [wrk_binary(), "-t1", f"-c{count}", f"-d{seconds}s", f"--timeout={seconds}s"]
+    cmd += ["-s", str(script), url]
+    if pin:
+        cmd = ["taskset", "-c", "1", *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    found = re.search(r"^ONCE (\d+) (\d+) (\d+)$", out.stdout, re.M)
+    if out.returncode != 0 or found is None:
+        raise RuntimeError(f"wrk failed: {out.stderr.strip() or out.stdout.strip()}")
+    requests, max_us, errors = (int(g) for g in found.groups())
+    return Sleeps(
+        requests=count, answered=min(requests, count), max_ms=round(max_us / 1000, 1), errors=errors
+    )

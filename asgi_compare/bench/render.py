@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from asgi_compare.bench.endpoints import ENDPOINTS, ROUNDS
+from asgi_compare.bench.endpoints import ENDPOINTS
 from asgi_compare.bench.load import wrk_version
 from asgi_compare.bench.results import Results
 from asgi_compare.harness import installed_versions
@@ -34,16 +34,144 @@ def machine() -> dict[str, Any]:
 
 
 def versions() -> dict[str, str]:
-    return {**installed_versions("uvloop", "httptools", "pydantic"), "wrk": wrk_version()}
+    try:
+        extra = installed_versions("uvloop", "httptools", "pydantic", "py-spy")
+    except Exception:  # py-spy: only --profile needs it
+        extra = installed_versions("uvloop", "httptools", "pydantic")
+    return {**extra, "wrk": wrk_version()}
 
 
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if a and b else "n/a"
 
 
+# The goals the figures are read against (docs/benchmarks.md); reported, never asserted.
+RATIO_GOAL = 0.95
+LOOP_GOAL = 3.0  # busy p99 / idle p99
+SLEEPS_GOAL_MS = 1100.0
+PLOT_FIRST_GOAL_MS = 150.0
+PLOT_REPEATED_GOAL_MS = 2.0
+COLD_GOAL_S = 0.5
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def _span(values: list[float], fmt: str = "{:.2f}") -> str:
+    lo, hi = min(values), max(values)
+    return fmt.format(lo) if lo == hi else f"{fmt.format(lo)} to {fmt.format(hi)}"
+
+
+def goals(results: Results) -> list[tuple[str, str, str]]:
+    """Goal, measured, met? for every goal the run measured."""
+    rows: list[tuple[str, str, str]] = []
+    if results.ratios:
+        by_fw: dict[str, list[float]] = {}
+        for r in results.ratios:
+            by_fw.setdefault(r.framework, []).append(r.ratio)
+        low = [f for f, v in by_fw.items() if min(v) < RATIO_GOAL]
+        rows.append(
+            (
+                f"adapter / bare on GET /hello >= {RATIO_GOAL} on every server",
+                "; ".join(f"{f} {_span(v)}" for f, v in by_fw.items()),
+                _yes(not low) + (f": {', '.join(low)} below" if low else ""),
+            )
+        )
+    if results.loop:
+        coefs = {lh.coef_sha256 for lh in results.loop.values()}
+        fits_ok = all(lh.fit_statuses == [200] and lh.fits > 0 for lh in results.loop.values())
+        same = len(coefs) == 1 and "" not in coefs
+        over = [f for f, lh in results.loop.items() if lh.ratio > LOOP_GOAL]
+        rows.append(
+            (
+                f"/hello p99 while four clients post 20,000 x 50 fits <= {LOOP_GOAL:g}x idle; "
+                "every fit 200, same coefficients",
+                "; ".join(f"{f} {lh.ratio}x" for f, lh in results.loop.items())
+                + f"; fits all 200: {'yes' if fits_ok else 'no'}; coefficients identical on "
+                f"every fit and adapter: {'yes' if same else 'no'}",
+                _yes(not over and fits_ok and same) + (f": {', '.join(over)} over" if over else ""),
+            )
+        )
+    if results.stall:
+        rows.append(
+            (
+                "longest stall of the loop at the default limits (reported)",
+                "; ".join(f"{f} {st.max_ms} ms" for f, st in results.stall.items()),
+                "n/a",
+            )
+        )
+    if results.sleeps:
+        slow = [
+            f
+            for f, sl in results.sleeps.items()
+            if sl.answered < sl.requests or sl.max_ms > SLEEPS_GOAL_MS
+        ]
+        rows.append(
+            (
+                f"200 concurrent /async-route?delay=1 all answered within {SLEEPS_GOAL_MS:,.0f} ms",
+                "; ".join(
+                    f"{f} {sl.answered}/{sl.requests} in {sl.max_ms:,.0f} ms"
+                    for f, sl in results.sleeps.items()
+                ),
+                _yes(not slow) + (f": {', '.join(slow)} not" if slow else ""),
+            )
+        )
+    if results.plot:
+        plots = results.plot
+        first = [f for f, p in plots.items() if p.first_ms > PLOT_FIRST_GOAL_MS]
+        repeated = [f for f, p in plots.items() if p.cached_median_ms > PLOT_REPEATED_GOAL_MS]
+        hashes = {p.png_sha256 for p in plots.values()}
+        same = len(hashes) == 1 and all(p.same_bytes_repeated for p in plots.values())
+        rows += [
+            (
+                f"first GET /plot after a 10,000-row fit <= {PLOT_FIRST_GOAL_MS:g} ms",
+                "; ".join(f"{f} {p.first_ms} ms" for f, p in plots.items()),
+                _yes(not first) + (f": {', '.join(first)} over" if first else ""),
+            ),
+            (
+                f"repeated GET /plot <= {PLOT_REPEATED_GOAL_MS:g} ms",
+                "; ".join(f"{f} {p.cached_median_ms} ms" for f, p in plots.items()),
+                _yes(not repeated) + (f": {', '.join(repeated)} over" if repeated else ""),
+            ),
+            (
+                "same PNG bytes for the same fit on every adapter",
+                "sha256 " + ", ".join(sorted(h for h in hashes)),
+                _yes(same),
+            ),
+        ]
+    if results.cold_start:
+        slow = [c.framework for c in results.cold_start if c.median > COLD_GOAL_S]
+        rows.append(
+            (
+                f"cold start to the first 200 on uvicorn <= {COLD_GOAL_S} s (median)",
+                "; ".join(f"{c.framework} {c.median:.2f} s" for c in results.cold_start),
+                _yes(not slow) + (f": {', '.join(slow)} over" if slow else ""),
+            )
+        )
+    if results.scaling:
+        ok = [sc for sc in results.scaling if not sc.error]
+        rows.append(
+            (
+                "2 workers against 1, and RSS per worker (reported)",
+                (
+                    f"x{_span([sc.gain for sc in ok])} requests/s; "
+                    f"{_span([sc.rss_worker_mb_2 for sc in ok], '{:.0f}')} MB a worker"
+                    if ok
+                    else "errors"
+                ),
+                "n/a",
+            )
+        )
+    return rows
+
+
 def render_markdown(results: Results, command_line: str) -> str:
     s = results.settings
-    by = {(c.app, c.framework, c.server, c.endpoint): c for c in results.cells}
+    settled = ", ".join(
+        f"{x.server} {x.seconds} s" + ("" if x.steady else " (still busy: measured anyway)")
+        for x in results.settled
+    )
     lines = [
         "# Benchmark results",
         "",
@@ -54,36 +182,51 @@ def render_markdown(results: Results, command_line: str) -> str:
         + ".",
         "",
         f"Each cell: one worker{' pinned to CPU 0, wrk pinned to CPU 1' if s.pin else ''}; "
-        f"`wrk -t1 -c{s.connections} -d{s.duration:g}s --latency` after 1 s of warm-up load. "
-        f"GET /hello: every app of a server runs side by side and is measured in {ROUNDS} "
-        "alternating rounds; the median is shown. Other endpoints: one run each. RSS is the "
-        "server's peak resident memory over its whole life.",
+        f"`wrk -t1 -c{s.connections} -d{s.duration:g}s --latency`. Every app of a server is "
+        "started at once; each adapter answers one small POST /fit (its scientific stack "
+        "loaded, as in use); then the bench waits until the servers idle: for 0.5 s no thread "
+        "of theirs runs or waits for a core, and they use under 5% of one (from start to "
+        f"idle: {settled or 'n/a'}). Each app then gets 1 s of load. GET /hello is then "
+        f"measured in {s.rounds} rounds over every app, forwards and backwards in turn, so an "
+        "adapter and its bare app run one right after the other; the table shows each app's "
+        "median, and adapter / bare is the median of the rounds' ratios. CPU µs a request: "
+        "the server's CPU time over the requests it answered in a round (median), a second "
+        "reading of the same ratio that a busy machine disturbs less. Other endpoints: one "
+        "run each. Same answer: the adapter's GET /hello and the bare app's have the same status, "
+        "body and headers (but the date), byte for byte. RSS is the server's peak resident "
+        "memory over its whole life.",
         "",
     ]
-    if "hello" in s.endpoints:
+    rows = goals(results)
+    if rows:
+        lines += ["## Goals", "", "| goal | measured | met? |", "|---|---|---|"]
+        lines += [f"| {g} | {m} | {ok} |" for g, m, ok in rows]
+        lines.append("")
+    if results.ratios:
         lines += [
             "## GET /hello: adapter against the bare framework and the raw ASGI limit",
             "",
+            "![adapter / bare](charts/hello-ratio.png)",
+            "",
             "| framework | server | adapter req/s | bare req/s | raw req/s | adapter / bare "
-            "| adapter / raw | bare / raw |",
-            "|---|---|---|---|---|---|---|---|",
+            "| rounds | adapter / raw | bare / raw | CPU µs a request, adapter | bare "
+            "| bare / adapter CPU | same answer |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for server in s.servers:
-            raw = by.get(("raw", "", server, "hello"))
-            for framework in s.frameworks:
-                a = by.get(("adapter", framework, server, "hello"))
-                b = by.get(("bare", framework, server, "hello"))
-                if a is None or b is None:
-                    continue
-                r = raw.rps if raw else 0.0
-                lines.append(
-                    f"| {framework} | {server} | {a.rps:,.0f} | {b.rps:,.0f} | "
-                    f"{f'{r:,.0f}' if r else 'n/a'} | **{_ratio(a.rps, b.rps)}** | "
-                    f"{_ratio(a.rps, r)} | {_ratio(b.rps, r)} |"
-                )
+        for r in results.ratios:
+            raw = f"{r.raw_rps:,.0f}" if r.raw_rps else "n/a"
+            lines.append(
+                f"| {r.framework} | {r.server} | {r.adapter_rps:,.0f} | {r.bare_rps:,.0f} | "
+                f"{raw} | **{r.ratio:.2f}** | {', '.join(f'{x:.2f}' for x in r.rounds)} | "
+                f"{_ratio(r.adapter_rps, r.raw_rps)} | {_ratio(r.bare_rps, r.raw_rps)} | "
+                f"{r.adapter_cpu_us:.0f} | {r.bare_cpu_us:.0f} | {r.cpu_ratio:.2f} | "
+                f"{'yes' if r.same_answer else '**no**'} |"
+            )
         lines.append("")
-    lines += ["## Every endpoint (adapters)", ""]
-    for name in s.endpoints:
+    measured = [n for n in s.endpoints if any(c.endpoint == n for c in results.cells)]
+    if measured:
+        lines += ["## Every endpoint (adapters)", ""]
+    for name in measured:
         e = ENDPOINTS[name]
         lines += [
             f"### {e.method} {e.path}",
@@ -105,54 +248,170 @@ def render_markdown(results: Results, command_line: str) -> str:
         lines.append("")
     if results.cold_start:
         lines += [
-            "## Cold start: process spawn to the first 200 on /hello, median of 5",
+            "## Cold start: process spawn to the first 200 on /hello",
             "",
             "| adapter/server | median s | all |",
             "|---|---|---|",
         ]
         for cold in results.cold_start:
             lines.append(
-                f"| {cold.framework}/{cold.server} | {cold.median:.2f} | "
-                + ", ".join(f"{t:.2f}" for t in cold.seconds)
+                f"| {cold.framework}/{cold.server} | {cold.median:.3f} | "
+                + ", ".join(f"{t:.3f}" for t in cold.seconds)
                 + " |"
+            )
+        lines.append("")
+    if results.imports:
+        lines += [
+            '## Imports at start: `python -X importtime -c "import <framework>_app.app"`',
+            "",
+            "Cumulative milliseconds of the adapter module (its app created) and of the five "
+            "largest packages it imports (each at its outermost import, so a package's count "
+            "includes what it imports in turn). One run, not pinned.",
+            "",
+            "| framework | total ms | largest packages, cumulative ms | scientific stack at "
+            "start |",
+            "|---|---|---|---|",
+        ]
+        for framework, imp in results.imports.items():
+            lines.append(
+                f"| {framework} | {imp.total_ms:.0f} | "
+                + ", ".join(f"{name} {ms:.0f}" for name, ms in imp.top)
+                + f" | {', '.join(imp.scientific) or 'none'} |"
             )
         lines.append("")
     if results.loop:
         lines += [
-            "## Event-loop health on uvicorn: GET /hello p99 while four POST /fit of "
-            "20,000 x 50 run",
+            "## Event-loop health on uvicorn: GET /hello p99 while four clients keep posting "
+            "20,000 x 50 fits",
             "",
-            "| framework | idle p99 ms | busy p99 ms | busy / idle | fit body MB | "
-            "slowest fit s | fit statuses |",
-            "|---|---|---|---|---|---|---|",
+            "`wrk -t1 -c4` on GET /hello, idle, then while four clients each post the fit again "
+            "as soon as it is answered (limits raised with ASGI_COMPARE_MAX_BODY_BYTES and "
+            "ASGI_COMPARE_MAX_CELLS). Coefficients: a hash of every answer's intercept and "
+            "coefficients; one value means every fit answered the same.",
+            "",
+            "| framework | idle p99 ms | busy p99 ms | busy / idle | /hello answered busy | "
+            "fits answered | fit statuses | slowest fit s | fit body MB | coefficients |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for framework, loop in results.loop.items():
             lines.append(
                 f"| {framework} | {loop.idle_p99_ms:.2f} | {loop.busy_p99_ms:.2f} | "
-                f"{loop.ratio} | {loop.fit_body_mb} | {loop.fit_seconds_max} | "
-                f"{loop.fit_statuses} |"
+                f"**{loop.ratio}** | {loop.busy_requests:,} | {loop.fits} | {loop.fit_statuses} "
+                f"| {loop.fit_seconds_max} | {loop.fit_body_mb} | "
+                f"{loop.coef_sha256 or 'differ'} |"
+            )
+        lines.append("")
+    if results.stall:
+        lines += [
+            "## The longest stall of the event loop, at the default limits, on uvicorn",
+            "",
+            "A task on the server's loop sleeps 2 ms again and again "
+            "(`asgi_compare/bench_apps/ticker.py`); how late it wakes is how long the loop was "
+            "held. Load: four clients posting the largest fit the default limits accept for "
+            "3 s, then the first GET /plot of the last fit.",
+            "",
+            "| framework | longest stall ms | stalls over 10 ms | over 50 ms | ticks | fit "
+            "rows x 50 | fit body KB | fits | fit statuses |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for framework, st in results.stall.items():
+            lines.append(
+                f"| {framework} | **{st.max_ms}** | {st.over_10ms} | {st.over_50ms} | "
+                f"{st.ticks:,} | {st.fit_rows:,} | {st.fit_body_kb} | {st.fits} | "
+                f"{st.fit_statuses} |"
             )
         lines.append("")
     if results.sleeps:
         lines += [
             "## 200 concurrent GET /async-route?delay=1 on uvicorn",
             "",
-            "| framework | wall s | 200 OK |",
-            "|---|---|---|",
+            "`wrk -t1 -c200` with a Lua script that stops at the 200th answer: wrk opens its "
+            "200 connections first and times each request from its own send, so the slowest "
+            "answer is the server's time. Each request sleeps 1,000 ms.",
+            "",
+            "| framework | answered | slowest answer ms | errors |",
+            "|---|---|---|---|",
         ]
         for framework, sleeps in results.sleeps.items():
-            lines.append(f"| {framework} | {sleeps.wall_seconds} | {sleeps.ok} |")
+            lines.append(
+                f"| {framework} | {sleeps.answered}/{sleeps.requests} | **{sleeps.max_ms:,.1f}**"
+                f" | {sleeps.errors} |"
+            )
         lines.append("")
     if results.plot:
         lines += [
             "## GET /plot after a 10,000-row fit, on uvicorn",
             "",
-            "| framework | first (drawn) ms | repeated (cached) median ms |",
-            "|---|---|---|",
+            "| framework | first (drawn) ms | repeated median ms | PNG sha256 (first 16) | "
+            "PNG bytes | repeated same bytes |",
+            "|---|---|---|---|---|---|",
         ]
         for framework, plot in results.plot.items():
-            lines.append(f"| {framework} | {plot.first_ms} | {plot.cached_median_ms} |")
+            lines.append(
+                f"| {framework} | **{plot.first_ms}** | {plot.cached_median_ms} | "
+                f"`{plot.png_sha256}` | {plot.png_bytes:,} | {_yes(plot.same_bytes_repeated)} |"
+            )
         lines.append("")
+    if results.scaling:
+        lines += [
+            "## One worker against two",
+            "",
+            "![scaling](charts/scaling.png)",
+            "",
+            "Two workers cannot share one core, so here nothing is pinned: the server (one "
+            "worker, or two) and wrk share both cores. Every adapter of a server runs with one "
+            "worker and with two, all side by side; once they idle, GET /hello goes over them "
+            f"forwards, then backwards, `wrk -t1 -c{s.connections} -d{s.duration:g}s`, median "
+            "of the 2 runs. RSS: each "
+            "worker's resident memory after the load (the largest processes of the server; "
+            "the rest supervise), and the whole two-worker server's. Sanic's own server runs "
+            "in its multi-process mode here, for one worker as for two.",
+            "",
+            "| framework | server | 1 worker req/s | 2 workers req/s | 2 / 1 | RSS per worker "
+            "MB, 1 | RSS per worker MB, 2 | RSS total MB, 2 |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for sc in results.scaling:
+            lines.append(
+                f"| {sc.framework} | {sc.server} | "
+                + (
+                    f"error: {sc.error} | | | | | |"
+                    if sc.error
+                    else f"{sc.rps_1:,.0f} | {sc.rps_2:,.0f} | **{sc.gain:.2f}** | "
+                    f"{sc.rss_worker_mb_1} | {sc.rss_worker_mb_2} | {sc.rss_total_mb_2} |"
+                )
+            )
+        lines.append("")
+    if results.profiles:
+        lines += [
+            "## Flame graphs: adapter and bare under the same load",
+            "",
+            "`py-spy record --nonblocking --rate 200` for 5 s of each server process (CPU 0) under "
+            f"`wrk -t1 -c{s.connections}` (CPU 1). The functions with the most samples of their "
+            "own, as % of the process's samples; the frame that runs the loop (`Runner.run`, "
+            "or Sanic's `_run_server_forever`) holds the samples in uvloop's native code "
+            "(sockets, the loop itself), which py-spy does not see into.",
+            "",
+        ]
+        for pr in results.profiles:
+            if pr.error:
+                lines += [f"- {pr.framework}: error: {pr.error}", ""]
+                continue
+            lines += [
+                f"### {pr.framework} on {pr.server}: [adapter]({pr.adapter_svg}) "
+                f"{pr.adapter_rps:,.0f} req/s, "
+                f"[bare]({pr.bare_svg}) {pr.bare_rps:,.0f} req/s",
+                "",
+                "| adapter | % | bare | % |",
+                "|---|---|---|---|",
+            ]
+            for i in range(max(len(pr.top_adapter), len(pr.top_bare))):
+                a = pr.top_adapter[i] if i < len(pr.top_adapter) else ("", 0.0)
+                b = pr.top_bare[i] if i < len(pr.top_bare) else ("", 0.0)
+                lines.append(
+                    f"| `{a[0]}` | {a[1] or ''} | `{b[0]}` | {b[1] or ''} |".replace("``", "")
+                )
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -165,15 +424,25 @@ def render_json(results: Results, command_line: str) -> dict[str, Any]:
         "settings": asdict(results.settings),
         "seconds": results.seconds,
         "cells": [asdict(c) for c in results.cells],
+        "goals": [
+            {"goal": g, "measured": m, "met": ok.replace("*", "")} for g, m, ok in goals(results)
+        ],
+        "ratios": [asdict(r) for r in results.ratios],
+        "settled": [asdict(x) for x in results.settled],
         "cold_start": {f"{c.framework}/{c.server}": c.seconds for c in results.cold_start},
+        "imports": {framework: asdict(got) for framework, got in results.imports.items()},
         "loop": {framework: asdict(got) for framework, got in results.loop.items()},
+        "stall": {framework: asdict(got) for framework, got in results.stall.items()},
         "async_route": {framework: asdict(got) for framework, got in results.sleeps.items()},
         "plot": {framework: asdict(got) for framework, got in results.plot.items()},
+        "scaling": [{**asdict(sc), "gain": round(sc.gain, 2)} for sc in results.scaling],
+        "profiles": [asdict(pr) for pr in results.profiles],
     }
 
 
 def render_charts(results: Results, folder: Path) -> list[Path]:
-    """A bar chart of the adapters' requests per second, one per endpoint."""
+    """A bar chart of the adapters' requests per second per endpoint, adapter / bare, and
+    one worker against two."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -196,7 +465,49 @@ def render_charts(results: Results, folder: Path) -> list[Path]:
         path = folder / f"{name}.png"
         fig.savefig(path)
         written.append(path)
+    if results.ratios:
+        written.append(_ratio_chart(results, folder, Figure, FigureCanvasAgg))
+    if any(not sc.error for sc in results.scaling):
+        written.append(_scaling_chart(results, folder, Figure, FigureCanvasAgg))
     return written
+
+
+def _ratio_chart(results: Results, folder: Path, figure: Any, canvas: Any) -> Path:
+    """Adapter / bare per framework and server, with the goal's line."""
+    ratios = results.ratios
+    fig = figure(figsize=(8, 0.35 * len(ratios) + 1.4), dpi=100)
+    canvas(fig)
+    ax = fig.add_subplot()
+    ax.barh([f"{r.framework} / {r.server}" for r in ratios], [r.ratio for r in ratios])
+    ax.axvline(RATIO_GOAL, color="#cc3311", linestyle="--", label=f"goal {RATIO_GOAL}")
+    ax.axvline(1.0, color="#555555", linewidth=0.8)
+    ax.invert_yaxis()
+    ax.set_xlabel("adapter / bare, GET /hello requests per second (median of rounds)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    path = folder / "hello-ratio.png"
+    fig.savefig(path)
+    return path
+
+
+def _scaling_chart(results: Results, folder: Path, figure: Any, canvas: Any) -> Path:
+    """Requests per second with one worker and with two, per adapter and server."""
+    rows = [sc for sc in results.scaling if not sc.error]
+    fig = figure(figsize=(8, 0.5 * len(rows) + 1.4), dpi=100)
+    canvas(fig)
+    ax = fig.add_subplot()
+    labels = [f"{sc.framework} / {sc.server}" for sc in rows]
+    y = list(range(len(rows)))
+    ax.barh([i - 0.2 for i in y], [sc.rps_1 for sc in rows], height=0.4, label="1 worker")
+    ax.barh([i + 0.2 for i in y], [sc.rps_2 for sc in rows], height=0.4, label="2 workers")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("GET /hello requests per second (server and wrk share both cores)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    path = folder / "scaling.png"
+    fig.savefig(path)
+    return path
 
 
 def write(results: Results, folder: Path, command_line: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from asgi_compare.bench.endpoints import EXTRAS
+from asgi_compare.bench.endpoints import EXTRAS, ROUNDS
 
 
 @dataclass(frozen=True)
@@ -13,10 +13,12 @@ class Settings:
     frameworks: list[str]
     servers: list[str]
     endpoints: list[str]
-    duration: float = 2.0
+    duration: float = 1.0  # seconds per run of wrk (whole seconds: wrk's -d)
     connections: int = 32
     extras: list[str] = field(default_factory=lambda: list(EXTRAS))
     pin: bool = True
+    rounds: int = ROUNDS
+    profile: bool = False
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class WrkRun:
     p99_ms: float = 0.0
     non_2xx: int = 0
     socket_errors: int = 0
+    # The server's CPU time per answered request (all its processes), in microseconds: what
+    # the app costs, nearly unchanged when other work on a shared machine slows the run.
+    cpu_us: float = 0.0
 
 
 def median_run(runs: list[WrkRun]) -> WrkRun:
@@ -40,6 +45,7 @@ def median_run(runs: list[WrkRun]) -> WrkRun:
         p99_ms=statistics.median(r.p99_ms for r in runs),
         non_2xx=sum(r.non_2xx for r in runs),
         socket_errors=sum(r.socket_errors for r in runs),
+        cpu_us=statistics.median(r.cpu_us for r in runs),
     )
 
 
@@ -59,6 +65,7 @@ class Cell:
     socket_errors: int = 0
     peak_rss_mb: float = 0.0
     error: str = ""
+    cpu_us: float = 0.0  # the server's CPU time per request (0: not measured)
 
     @classmethod
     def of(
@@ -84,7 +91,40 @@ class Cell:
             socket_errors=run.socket_errors,
             peak_rss_mb=peak_rss_mb,
             error=error,
+            cpu_us=run.cpu_us,
         )
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """GET /hello, adapter against bare, from rounds that measured the two one after the other.
+
+    ``rounds`` holds each round's adapter / bare; ``ratio`` is their median, so drift on a
+    shared machine between rounds cancels out.
+    """
+
+    framework: str
+    server: str
+    ratio: float
+    rounds: list[float]
+    adapter_rps: float
+    bare_rps: float
+    raw_rps: float  # 0 where the server has no raw baseline (Sanic's own)
+    # bare's CPU per request / the adapter's (median of the rounds): the same ratio measured
+    # by what each request costs the server rather than by how many it answered
+    cpu_ratio: float = 0.0
+    adapter_cpu_us: float = 0.0
+    bare_cpu_us: float = 0.0
+    same_answer: bool = True  # status, body and headers (but the date) byte for byte
+
+
+@dataclass(frozen=True)
+class Settled:
+    """How long a server group took to be steady before it was measured."""
+
+    server: str
+    seconds: float  # from start to idle: ready, a small fit on each adapter, imports done
+    steady: bool  # False: still busy at the time limit, measured anyway
 
 
 @dataclass(frozen=True)
@@ -101,8 +141,18 @@ class ColdStart:
 
 
 @dataclass(frozen=True)
+class ImportTime:
+    """``python -X importtime -c "import <adapter>"``: what the adapter imports at start."""
+
+    framework: str
+    total_ms: float  # the adapter module's cumulative import time, app created
+    top: list[tuple[str, float]]  # the largest top-level packages: name, cumulative ms
+    scientific: list[str]  # NumPy, scikit-learn, matplotlib: those imported at start
+
+
+@dataclass(frozen=True)
 class LoopHealth:
-    """GET /hello's p99 idle, then while large fits run at once."""
+    """GET /hello's p99 idle, then while four clients keep posting large fits."""
 
     idle_p99_ms: float
     busy_p99_ms: float
@@ -110,15 +160,37 @@ class LoopHealth:
     fit_body_mb: float
     fit_seconds_max: float
     fit_statuses: list[int]
+    fits: int = 0  # fits answered during the busy run
+    coef_sha256: str = ""  # of every fit's coefficients; "" if any two differed
+    busy_requests: int = 0  # GET /hello answered while the fits ran
+
+
+@dataclass(frozen=True)
+class Stall:
+    """The longest the event loop went without running a 2 ms ticker, at the default limits."""
+
+    max_ms: float
+    ticks: int
+    over_10ms: int
+    over_50ms: int
+    fit_rows: int  # rows of 50 values in each fit: the largest the default limits accept
+    fit_body_kb: float
+    fits: int
+    fit_statuses: list[int]
 
 
 @dataclass(frozen=True)
 class Sleeps:
-    """Many concurrent GET /async-route?delay=1: async handlers should overlap."""
+    """Many concurrent GET /async-route?delay=1: async handlers should overlap.
+
+    ``max_ms``: the slowest answer, timed by wrk from its request's send (the connections
+    were open before); every request sleeps 1,000 ms.
+    """
 
     requests: int
-    wall_seconds: float
-    ok: int
+    answered: int
+    max_ms: float
+    errors: int
 
 
 @dataclass(frozen=True)
@@ -127,14 +199,56 @@ class PlotTiming:
 
     first_ms: float
     cached_median_ms: float
+    png_sha256: str = ""
+    png_bytes: int = 0
+    same_bytes_repeated: bool = True
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """One adapter with one worker and with two, neither pinned, wrk on the same two cores."""
+
+    framework: str
+    server: str
+    rps_1: float
+    rps_2: float
+    rss_worker_mb_1: float  # resident memory of each worker, averaged, after the load
+    rss_worker_mb_2: float
+    rss_total_mb_2: float  # every process of the two-worker server, its supervisor too
+    error: str = ""
+
+    @property
+    def gain(self) -> float:
+        return self.rps_2 / self.rps_1 if self.rps_1 else 0.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """py-spy flame graphs of an adapter and its bare app under the same wrk load."""
+
+    framework: str
+    server: str
+    adapter_svg: str  # relative to the output folder
+    bare_svg: str
+    adapter_rps: float
+    bare_rps: float
+    top_adapter: list[tuple[str, float]]  # frames with the most samples, inclusive %
+    top_bare: list[tuple[str, float]]
+    error: str = ""
 
 
 @dataclass
 class Results:
     settings: Settings
     cells: list[Cell] = field(default_factory=list)
+    ratios: list[Ratio] = field(default_factory=list)
+    settled: list[Settled] = field(default_factory=list)
     cold_start: list[ColdStart] = field(default_factory=list)
-    loop: dict[str, LoopHealth] = field(default_factory=dict)  # by framework
+    imports: dict[str, ImportTime] = field(default_factory=dict)  # by framework
+    loop: dict[str, LoopHealth] = field(default_factory=dict)
+    stall: dict[str, Stall] = field(default_factory=dict)
     sleeps: dict[str, Sleeps] = field(default_factory=dict)
     plot: dict[str, PlotTiming] = field(default_factory=dict)
+    scaling: list[Scaling] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
     seconds: float = 0.0

@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from asgi_compare.bench.endpoints import HELLO, ROUNDS
-from asgi_compare.bench.load import run_wrk, wrk_binary
+from asgi_compare.bench.endpoints import EXTRAS
+from asgi_compare.bench.load import wrk_binary
 from asgi_compare.bench.measure import (
+    FAILURES,
+    answer,
     cell,
     cold_start,
     concurrent_sleeps,
     deployment,
+    hello,
+    import_time,
     loop_health,
     peak_rss_mb,
     plot_timing,
+    profile,
+    scaling,
+    settle,
+    stall,
     warm,
 )
-from asgi_compare.bench.results import Cell, Results, Settings, WrkRun, median_run
-from asgi_compare.harness import AppKind, Deployment, applies
+from asgi_compare.bench.results import Cell, Ratio, Results, Settings, Settled, WrkRun, median_run
+from asgi_compare.harness import AppKind, Deployment, applies, entrypoint
 
 App = tuple[AppKind, str]  # (adapter, bare or raw; framework, "" for raw)
 EXTRAS_HOST = "uvicorn"  # one server is enough for what depends on the framework
+WARM_LOAD = 1.0  # seconds of GET /hello per app once its server idles, before the rounds
 
 
 def groups(settings: Settings) -> list[tuple[str, list[App]]]:
@@ -38,105 +48,278 @@ def groups(settings: Settings) -> list[tuple[str, list[App]]]:
     return out
 
 
-def run(settings: Settings, say: Callable[[str], None]) -> Results:
-    """All apps of one server run side by side, idle but one: GET /hello is measured in
-    alternating rounds (median of ``ROUNDS``), so drift on a shared machine hits every app
-    alike and the ratios stay fair; the adapters' other endpoints follow, once each."""
-    wrk_binary()  # no wrk: fail before starting anything
-    results = Results(settings)
-    began = time.monotonic()
+class Progress:
+    """One line per measurement: how many of the planned are done, and the time so far."""
+
+    def __init__(self, total: int, say: Callable[[str], None]) -> None:
+        self.total, self.done, self.say = total, 0, say
+        self.began = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.began
+
+    def __call__(self, what: str, result: str) -> None:
+        self.done += 1
+        width = len(str(self.total))
+        self.say(f"[{self.done:>{width}}/{self.total}] {self.elapsed:5.0f}s  {what:<34}{result}")
+
+    def note(self, line: str) -> None:
+        self.say(f"{'':>{2 * len(str(self.total)) + 3}} {self.elapsed:5.0f}s  {line}")
+
+
+def planned(settings: Settings) -> int:
+    """How many progress lines a run of ``settings`` prints."""
     plan = groups(settings)
-    others = [e for e in settings.endpoints if e != "hello"]  # measured on adapters only
+    others = [e for e in settings.endpoints if e != "hello"]
     total = sum(
         (len(apps) if "hello" in settings.endpoints else 0)
         + sum(app == "adapter" for app, _ in apps) * len(others)
         for _, apps in plan
     )
-    done = 0
+    per_framework = [e for e in settings.extras if e in EXTRAS and e != "scaling"]
+    total += len(settings.frameworks) * len(per_framework)
+    if "scaling" in settings.extras:
+        total += sum(applies(f, s) for f in settings.frameworks for s in settings.servers)
+    return total + (len(profiled(settings)) if settings.profile else 0)
 
-    def measured(c: Cell) -> None:
-        nonlocal done
-        results.cells.append(c)
-        done += 1
-        say(
-            f"[{done:>3}/{total}] {time.monotonic() - began:5.0f}s  {c.app:<8}"
-            f"{c.framework or '-':<9}{c.server:<10}{c.endpoint:<9}"
-            + (f"error: {c.error}" if c.error else f"{c.rps:>10,.0f} req/s  p99 {c.p99_ms:7.2f} ms")
-        )
 
+def profiled(settings: Settings) -> list[tuple[str, str]]:
+    """Flame graphs on uvicorn for every framework, and on a framework's own server."""
+    own = [(f, "native") for f in settings.frameworks if applies(f, "native")]
+    return [(f, "uvicorn") for f in settings.frameworks] + own
+
+
+def run(settings: Settings, say: Callable[[str], None], out: Path | None = None) -> Results:
+    """GET /hello on every server: all apps of a server run side by side, idle but one, and
+    are measured in alternating rounds once the servers idle (median of ``rounds``), so drift
+    on a shared machine hits every app alike; the adapters' other endpoints follow, once each.
+    Then per framework the extras, the scaling and, with ``settings.profile``, flame graphs
+    into ``out``."""
+    wrk_binary()  # no wrk: fail before starting anything
+    results = Results(settings)
+    progress = Progress(planned(settings), say)
     with tempfile.TemporaryDirectory(prefix="asgi-compare-bench-") as tmp:
         workdir = Path(tmp)
-        for server, apps in plan:
-            _cells(server, apps, settings, workdir, measured, say)
-        _extras(results, workdir, say)
-    results.seconds = time.monotonic() - began
+        for server, apps in groups(settings):
+            _cells(results, server, apps, workdir, progress)
+        for framework in settings.frameworks:
+            _extras(results, framework, workdir, progress)
+        if "scaling" in settings.extras:
+            for server in settings.servers:
+                frameworks = [f for f in settings.frameworks if applies(f, server)]
+                for got in scaling(frameworks, server, settings, workdir) if frameworks else []:
+                    results.scaling.append(got)
+                    progress(
+                        f"scaling {got.framework}/{server}",
+                        f"error: {got.error}"
+                        if got.error
+                        else f"1 worker {got.rps_1:,.0f} req/s, 2: {got.rps_2:,.0f} "
+                        f"(x{got.gain:.2f}); RSS/worker {got.rss_worker_mb_1} MB, "
+                        f"{got.rss_worker_mb_2} MB",
+                    )
+        if settings.profile:
+            folder = out or Path("bench-results")
+            for framework, server in profiled(settings):
+                got_profile = profile(framework, server, settings, folder, workdir)
+                results.profiles.append(got_profile)
+                progress(
+                    f"profile {framework}/{server}",
+                    f"error: {got_profile.error}"
+                    if got_profile.error
+                    else f"{got_profile.adapter_svg}, {got_profile.bare_svg}",
+                )
+    results.seconds = progress.elapsed
     return results
 
 
 def _cells(
-    server: str,
-    apps: list[App],
-    settings: Settings,
-    workdir: Path,
-    measured: Callable[[Cell], None],
-    say: Callable[[str], None],
+    results: Results, server: str, apps: list[App], workdir: Path, progress: Progress
 ) -> None:
-    """Every cell of one server, each handed to ``measured`` as soon as it is."""
+    """Every cell of one server, each reported as soon as it is measured."""
+    settings = results.settings
     deployments = {a: deployment(*a, server, workdir, settings.pin) for a in apps}
 
-    def hello(d: Deployment, seconds: float) -> WrkRun:
-        return run_wrk(d.server_url, HELLO, seconds, settings.connections, settings.pin, workdir)
+    def measured(c: Cell) -> None:
+        results.cells.append(c)
+        progress(
+            f"{c.app:<8}{c.framework or '-':<9}{c.server:<10}{c.endpoint}",
+            f"error: {c.error}" if c.error else f"{c.rps:>9,.0f} req/s  p99 {c.p99_ms:7.2f} ms",
+        )
 
     try:
-        for (app, _), d in deployments.items():
+        began = time.perf_counter()
+        for d in deployments.values():
             d.start()
-            d.wait_ready(path="/hello")
-            if app == "adapter":  # load the scientific stack now, not while measured
+        for (app, _), d in deployments.items():
+            d.wait_ready(path="/hello", timeout=60)
+            if app == "adapter":  # the state of a used app: its scientific stack loaded
                 warm(d)
-            hello(d, 1)
+        _, steady = settle(list(deployments.values()))
+        waited = round(time.perf_counter() - began, 1)
+        results.settled.append(Settled(server, waited, steady))
+        note = "" if steady else " (still busy at the time limit)"
+        progress.note(f"{server}: {len(apps)} servers started and idle after {waited} s{note}")
+        for d in deployments.values():
+            hello(d, settings, workdir, WARM_LOAD)
         if "hello" in settings.endpoints:
-            rounds: dict[App, list[WrkRun]] = {a: [] for a in apps}
-            for _ in range(ROUNDS):
-                for a, d in deployments.items():
-                    rounds[a].append(hello(d, settings.duration))
-            for (app, framework), runs in rounds.items():
-                rss = peak_rss_mb(deployments[(app, framework)])
-                measured(Cell.of(app, framework, server, "hello", median_run(runs), rss))
+            _hello_rounds(results, server, deployments, workdir, measured)
         for (app, _), d in deployments.items():
             if app == "adapter":
                 for name in settings.endpoints:
                     if name != "hello":
                         measured(cell(d, app, name, settings, workdir))
-    except RuntimeError as exc:
-        say(f"  ! {server}: {exc}")
+    except FAILURES as exc:
+        progress.note(f"! {server}: {exc}")
     finally:
         for d in deployments.values():
             d.stop()
 
 
-def _extras(results: Results, workdir: Path, say: Callable[[str], None]) -> None:
-    """Cold starts on every server; loop health, concurrent sleeps and the plot on one."""
-    settings, extras = results.settings, results.settings.extras
+def _hello_rounds(
+    results: Results,
+    server: str,
+    deployments: dict[App, Deployment],
+    workdir: Path,
+    measured: Callable[[Cell], None],
+) -> None:
+    """Rounds of GET /hello over every app, forwards then backwards, so that an adapter and
+    its bare app are measured one right after the other, each first in every other round."""
+    settings = results.settings
+    apps = list(deployments)
+    rounds: dict[App, list[WrkRun]] = {a: [] for a in apps}
+    for r in range(settings.rounds):
+        for a in apps if r % 2 == 0 else apps[::-1]:
+            rounds[a].append(hello(deployments[a], settings, workdir, settings.duration))
+    for (app, framework), runs in rounds.items():
+        rss = peak_rss_mb(deployments[(app, framework)])
+        measured(Cell.of(app, framework, server, "hello", median_run(runs), rss))
+    raw = rounds.get(("raw", ""))
     for framework in settings.frameworks:
-        for server in settings.servers:
-            if "cold" in extras and applies(framework, server):
-                cold = cold_start(framework, server, settings, workdir)
-                results.cold_start.append(cold)
-                say(f"cold start {framework}/{server}: median {cold.median:.2f}s")
-        if not {"loop", "async", "plot"} & set(extras):
+        adapter, bare = rounds.get(("adapter", framework)), rounds.get(("bare", framework))
+        if adapter is None or bare is None:
             continue
+        try:
+            same = answer(deployments[("adapter", framework)]) == answer(
+                deployments[("bare", framework)]
+            )
+        except FAILURES:
+            same = False
+        each = [
+            round(a.rps / b.rps, 3) if b.rps else 0.0 for a, b in zip(adapter, bare, strict=True)
+        ]
+        cpu = [
+            round(b.cpu_us / a.cpu_us, 3) if a.cpu_us else 0.0
+            for a, b in zip(adapter, bare, strict=True)
+        ]
+        results.ratios.append(
+            Ratio(
+                framework,
+                server,
+                ratio=round(statistics.median(each), 2),
+                rounds=each,
+                adapter_rps=median_run(adapter).rps,
+                bare_rps=median_run(bare).rps,
+                raw_rps=median_run(raw).rps if raw else 0.0,
+                cpu_ratio=round(statistics.median(cpu), 2),
+                adapter_cpu_us=median_run(adapter).cpu_us,
+                bare_cpu_us=median_run(bare).cpu_us,
+                same_answer=same,
+            )
+        )
+
+
+def _extras(results: Results, framework: str, workdir: Path, progress: Progress) -> None:
+    """Cold start, imports, loop health, sleeps and the plot on one server; then the longest
+    stall of the loop at the default limits, behind the ticker."""
+    settings, extras = results.settings, results.settings.extras
+
+    def attempt(what: str, measure: Callable[[], str]) -> None:
+        try:
+            line = measure()
+        except FAILURES as exc:
+            line = f"error: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
+        progress(f"{what} {framework}/{EXTRAS_HOST}", line)
+
+    def cold() -> str:
+        got = cold_start(framework, EXTRAS_HOST, settings, workdir)
+        results.cold_start.append(got)
+        return f"median {got.median:.3f} s of " + ", ".join(f"{t:.2f}" for t in got.seconds)
+
+    def imports() -> str:
+        got = results.imports[framework] = import_time(framework)
+        return (
+            f"{got.total_ms:.0f} ms: "
+            + ", ".join(f"{name} {ms:.0f}" for name, ms in got.top)
+            + f"; scientific: {', '.join(got.scientific) or 'none'}"
+        )
+
+    if "cold" in extras:
+        attempt("cold start", cold)
+    if "imports" in extras:
+        attempt("imports", imports)
+    served = [e for e in ("loop", "async", "plot") if e in extras]
+    if served:
         d = deployment("adapter", framework, EXTRAS_HOST, workdir, settings.pin)
         try:
             d.start()
-            d.wait_ready(path="/hello")
-            if "loop" in extras:
-                results.loop[framework] = loop_health(d, settings, workdir)
-                say(f"loop {framework}: {results.loop[framework]}")
-            if "async" in extras:
-                results.sleeps[framework] = concurrent_sleeps(d)
-                say(f"async {framework}: {results.sleeps[framework]}")
-            if "plot" in extras:
-                results.plot[framework] = plot_timing(d)
-                say(f"plot {framework}: {results.plot[framework]}")
+            d.wait_ready(path="/hello", timeout=60)
+            warm(d)
+            settle([d])
+        except FAILURES as exc:
+            d.stop()
+            for e in served:
+                progress(f"{e} {framework}/{EXTRAS_HOST}", f"error: {str(exc).splitlines()[0]}")
+            served = []
+
+        def loop() -> str:
+            got = results.loop[framework] = loop_health(d, settings, workdir)
+            return (
+                f"p99 idle {got.idle_p99_ms:.2f} ms, busy {got.busy_p99_ms:.2f} ms "
+                f"(x{got.ratio}); {got.fits} fits {got.fit_statuses}, "
+                f"coef {got.coef_sha256 or 'DIFFER'}"
+            )
+
+        def sleeps() -> str:
+            got = results.sleeps[framework] = concurrent_sleeps(d, settings, workdir)
+            return f"{got.answered}/{got.requests} answered, slowest {got.max_ms} ms"
+
+        def plot() -> str:
+            got = results.plot[framework] = plot_timing(d)
+            return (
+                f"first {got.first_ms} ms, repeated {got.cached_median_ms} ms, png {got.png_sha256}"
+            )
+
+        try:
+            for e in served:
+                attempt(e, {"loop": loop, "async": sleeps, "plot": plot}[e])
         finally:
             d.stop()
+    if "stall" in extras:
+        attempt("stall", lambda: _stall(results, framework, workdir))
+
+
+def _stall(results: Results, framework: str, workdir: Path) -> str:
+    """The adapter behind the ticker, at the default limits (no raised limits in its env)."""
+    env = {"ASGI_COMPARE_BENCH_APP": entrypoint(framework)}
+    d = deployment(
+        "adapter",
+        framework,
+        EXTRAS_HOST,
+        workdir,
+        results.settings.pin,
+        env=env,
+        entry="asgi_compare.bench_apps.ticker:app",
+    )
+    try:
+        d.start()
+        d.wait_ready(path="/hello", timeout=60)
+        warm(d)
+        settle([d])
+        got = results.stall[framework] = stall(d, results.settings.pin)
+    finally:
+        d.stop()
+    return (
+        f"longest {got.max_ms} ms; {got.over_10ms} over 10 ms; "
+        f"{got.fits} fits of {got.fit_rows} x 50 {got.fit_statuses}"
+    )
