@@ -10,8 +10,9 @@ STAMP  := $(VENV)/.installed
 # The whole real-server matrix: 4 frameworks x 4 servers where they apply, reached directly and
 # behind nginx in every mode; and behind every other proxy, in every mode it has, on uvicorn.
 MATRIX := --server all --mode all --proxy nginx --proxy all@uvicorn
-# The tests run on parallel workers; each real server's tests on one worker (pytest-xdist).
-WORKERS := -n 3 --dist loadgroup
+# The tests run on parallel workers (pytest-xdist): the suite test by test; the project's own
+# tests file by file, so that a module's servers and proxies start once.
+WORKERS := -n 3
 
 .PHONY: install system-packages run test lint types pytest conformance proxy-report bench serve clean
 
@@ -56,7 +57,8 @@ types: install
 	$(BIN)/mypy
 
 pytest: install system-packages
-	$(BIN)/pytest $(MATRIX) $(WORKERS)
+	$(BIN)/pytest tests $(MATRIX) $(WORKERS) --dist loadfile
+	$(BIN)/pytest conformance_tests $(MATRIX) $(WORKERS)
 
 ## The suite on real servers: make conformance MATRIX="--server uvicorn --proxy traefik --mode strip"
 conformance: install system-packages

@@ -14,8 +14,8 @@
   modes ``strip``, ``forwarded``, ``keep``;
 - ``--url URL``: a deployment that is already running; nothing is started.
 
-Tests marked ``fresh_state`` get a restarted server, and are left out with ``--url``. Run in
-parallel with pytest-xdist's ``--dist loadgroup``, each real server's tests go to one worker.
+Tests marked ``fresh_state`` get a restarted server, and are left out with ``--url``.
+Run in parallel with pytest-xdist, each worker starts the servers of the tests it is given.
 
 The plugin is opt-in: conformance_tests/conftest.py loads it, and it acts only on the suite's
 own tests, those in this package, so it changes nothing in another suite run alongside (even
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from asgi_compare.harness import REFERENCE, SERVERS
+from asgi_compare.harness import REFERENCE
 from conformance_tests._apis import Api, load_app, open_in_process, own_server
 from conformance_tests._options import SELECTION, Selection, Target, add_options, selection
 from conformance_tests._summary import FrameworkSummary
@@ -76,9 +76,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "targets(servers=(...), modes=(...)): run only on these servers and proxy modes",
     )
-    config.addinivalue_line(  # pytest-xdist's own, for runs without it
-        "markers", "xdist_group(name): with --dist loadgroup, run these tests on one worker"
-    )
     config.stash[SELECTION] = Selection.of(config)
     config.pluginmanager.register(FrameworkSummary(in_suite), "asgi-compare-summary")
 
@@ -112,28 +109,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     chosen = selection(metafunc.config)
     names = metafunc.fixturenames
     if "target" in names and "framework" in names:
-        pairs = [
-            pytest.param(f, t, id=f"{f}-{t.id}", marks=_one_worker(f"{f}-{t.id}", t))
-            for f, t in chosen.pairs()
-        ]
-        metafunc.parametrize(("framework", "target"), pairs, scope="session")
+        pairs = chosen.pairs()
+        ids = [f"{f}-{t.id}" for f, t in pairs]
+        metafunc.parametrize(("framework", "target"), pairs, ids=ids, scope="session")
     elif "target" in names:  # the differential test: every adapter on one target
         targets = [t for t in chosen.targets if t.server not in ("native", "url")]
         if targets:  # with none, the test is deselected rather than skipped
             metafunc.parametrize("target", targets, ids=[t.id for t in targets], scope="session")
     elif "framework" in names:  # session-scoped: a fixture may start one server per adapter
-        own = metafunc.definition.get_closest_marker("starts_servers") is not None
-        params = [
-            pytest.param(f, id=f, marks=[pytest.mark.xdist_group(f"{f}-own")] if own else [])
-            for f in chosen.frameworks
-        ]
-        metafunc.parametrize("framework", params, scope="session")
-
-
-def _one_worker(group: str, target: Target) -> list[pytest.MarkDecorator]:
-    """With pytest-xdist's ``--dist loadgroup``, a real server's tests all go to one worker,
-    which starts it once; in-process tests spread freely."""
-    return [pytest.mark.xdist_group(group)] if target.server in SERVERS else []
+        metafunc.parametrize("framework", chosen.frameworks, scope="session")
 
 
 @pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by deployment

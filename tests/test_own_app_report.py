@@ -77,10 +77,6 @@ SCHEMA: dict[str, Any] = {
 Report = tuple[int, dict[str, Any], Path]
 
 
-# Its module-wide servers start once, on one worker, when the tests run in parallel.
-pytestmark = pytest.mark.xdist_group("own_app_report")
-
-
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     if nginx_binary() is None:

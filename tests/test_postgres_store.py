@@ -25,9 +25,6 @@ from core.settings import Settings, SettingsError
 from core.store import open_stores
 from tests._stores import at_once, run_items, run_model
 
-# Its module-wide servers start once, on one worker, when the tests run in parallel.
-pytestmark = pytest.mark.xdist_group("postgres_store")
-
 
 @pytest.fixture(scope="module")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:

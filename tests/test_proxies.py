@@ -71,10 +71,6 @@ def get(port: int, path: str, headers: dict[str, str] | None = None) -> Answer:
     return Answer(response.status, response.getheader("location"), seen)
 
 
-# Its module-wide proxies and servers start once, on one worker, when the tests run in parallel.
-pytestmark = pytest.mark.xdist_group("proxies")
-
-
 @pytest.fixture(scope="module")
 def deployed(
     tmp_path_factory: pytest.TempPathFactory,

@@ -15,10 +15,6 @@ from asgi_compare.harness.proxies import nginx_binary
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-# Its module-wide servers start once, on one worker, when the tests run in parallel.
-pytestmark = pytest.mark.xdist_group("proxy_report")
-
-
 @pytest.fixture(scope="module")
 def falcon_strip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if nginx_binary() is None:

@@ -158,10 +158,6 @@ class Stack:
     granian: dict[str, Deployment] = field(default_factory=dict)  # behind nginx's defaults
 
 
-# Its module-wide proxies and servers start once, on one worker, when the tests run in parallel.
-pytestmark = pytest.mark.xdist_group("proxy_spoofing")
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     work = tmp_path_factory.mktemp("spoofing")
