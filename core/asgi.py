@@ -201,11 +201,7 @@ class ContractMiddleware:
         except Exception as exc:
             if started:
                 raise  # too late for a 500: the server logs it and drops the connection
-            if isinstance(exc, ApiError):
-                answer = error_response(exc)
-            else:
-                answer = server_error(exc, head.method, d.route_path)
-            await send_error(send_wrapper, answer)
+            await answer_error(exc, send_wrapper, head.method, d.route_path)
 
     async def _pass(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request the contract leaves as it came (:meth:`Contract.passes`): the server's
@@ -223,11 +219,7 @@ class ContractMiddleware:
         except Exception as exc:
             if started:
                 raise  # too late for a 500: the server logs it and drops the connection
-            if isinstance(exc, ApiError):
-                answer = error_response(exc)
-            else:
-                answer = server_error(exc, method, path)
-            await send_error(send, answer)
+            await answer_error(exc, send, method, path)
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
@@ -242,3 +234,10 @@ async def send_error(send: Send, answer: ErrorResponse) -> None:
     ]
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def answer_error(exc: Exception, send: Send, method: str, path: str) -> None:
+    """The answer to an exception raised before the response started: an ``ApiError``'s own,
+    else the one logged 500."""
+    answer = error_response(exc) if isinstance(exc, ApiError) else server_error(exc, method, path)
+    await send_error(send, answer)
