@@ -18,6 +18,7 @@ from asgi_lifespan import LifespanManager
 
 from asgi_compare.harness import FRAMEWORKS, REFERENCE
 from core.settings import Settings
+from tests._in_process import app_client
 
 pytestmark = pytest.mark.anyio
 
@@ -44,12 +45,9 @@ def adapter(request: pytest.FixtureRequest) -> str:
 async def client(
     adapter: str, settings: Settings | None = None, peer: str = "127.0.0.1"
 ) -> AsyncIterator[httpx.AsyncClient]:
-    create_app: Any = importlib.import_module(f"{adapter}_app.app").create_app
     with anyio.fail_after(TIMEOUT_S):
-        async with LifespanManager(create_app(settings)) as manager:
-            transport = httpx.ASGITransport(app=manager.app, client=(peer, 50000))
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                yield c
+        async with app_client(adapter, settings, peer) as c:
+            yield c
 
 
 async def test_hello_with_httpx_and_asgi_lifespan(adapter: str) -> None:

@@ -3,23 +3,20 @@ in the server's process, and the processes end with the app."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import multiprocessing
 import os
 import signal
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from asgi_compare.harness import FRAMEWORKS, REFERENCE
 from core.settings import Settings
+from tests._in_process import app_client
 
 pytestmark = pytest.mark.anyio
 
@@ -69,15 +66,6 @@ def adapter(request: pytest.FixtureRequest) -> str:
     return name
 
 
-@asynccontextmanager
-async def client(adapter: str, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    create_app: Any = importlib.import_module(f"{adapter}_app.app").create_app
-    async with LifespanManager(create_app(settings)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
-
-
 async def answers(c: httpx.AsyncClient) -> list[tuple[int, bytes, str | None]]:
     got = []
     for body, content_type in BODIES:
@@ -97,10 +85,10 @@ def workers() -> set[multiprocessing.process.BaseProcess]:
 async def test_a_large_body_is_answered_as_in_the_servers_process(adapter: str) -> None:
     before = workers()
     with anyio.fail_after(TIMEOUT_S):
-        async with client(adapter, INLINE) as c:
+        async with app_client(adapter, INLINE) as c:
             inline = await answers(c)
         assert workers() == before  # nothing was large enough to leave the process
-        async with client(adapter, OFFLOADED) as c:
+        async with app_client(adapter, OFFLOADED) as c:
             offloaded = await answers(c)
             started = workers() - before
     assert started, "no body went to a worker process"
@@ -116,7 +104,7 @@ async def test_a_worker_that_dies_is_a_503_and_the_next_body_starts_a_new_one(
     body = _fit([[1, 2], [2, 1], [3, 5]], [1, 2, 3])
     before = workers()
     with anyio.fail_after(TIMEOUT_S):
-        async with client(adapter, OFFLOADED) as c:
+        async with app_client(adapter, OFFLOADED) as c:
             first = await c.post("/fit", content=body, headers={"content-type": JSON})
             [worker] = workers() - before
             assert worker.pid is not None
@@ -138,11 +126,11 @@ async def test_a_worker_saves_the_fit_to_a_shared_store(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'fits.db'}"
     body = _fit([[1, 2], [2, 1], [3, 5], [4, 4]], [1, 2, 3.25, 7])
     with anyio.fail_after(TIMEOUT_S):
-        async with client(REFERENCE, Settings(store=store, offload_bytes=1)) as c:
+        async with app_client(REFERENCE, Settings(store=store, offload_bytes=1)) as c:
             fitted = await c.post("/fit", content=body, headers={"content-type": JSON})
             kept = await c.get("/coefs")
             plot = await c.get("/plot")
-        async with client(REFERENCE, Settings(store=store, offload_bytes=1 << 30)) as c:
+        async with app_client(REFERENCE, Settings(store=store, offload_bytes=1 << 30)) as c:
             inline = await c.post("/fit", content=body, headers={"content-type": JSON})
     assert fitted.status_code == 200
     assert kept.json() == fitted.json() == inline.json()

@@ -1,0 +1,25 @@
+"""One adapter's app, its lifespan started, and an httpx client for it, in-process."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+
+from core.settings import Settings
+
+
+@asynccontextmanager
+async def app_client(
+    adapter: str, settings: Settings | None = None, peer: str = "127.0.0.1"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A fresh app of ``adapter`` from its ``create_app``, reached from ``peer``."""
+    create_app: Any = importlib.import_module(f"{adapter}_app.app").create_app
+    async with LifespanManager(create_app(settings)) as manager:
+        transport = httpx.ASGITransport(app=manager.app, client=(peer, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
