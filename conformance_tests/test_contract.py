@@ -416,6 +416,22 @@ async def test_head_answers_as_get_without_a_body(api: Api, path: str) -> None:
     assert head.content == b""
 
 
+async def test_answers_sent_whole_carry_their_length(api: Api) -> None:
+    """Without a Content-Length, Go's reverse proxies (Traefik, Caddy) flush an answer's head
+    at once and may cut its body short when the request had one (golang/go#40747)."""
+    json_body = {"content-type": "application/json"}
+    answers = [
+        await api.client.get("/hello"),
+        await api.client.get("/items/abc"),
+        await api.client.get("/nowhere"),
+        await api.client.post("/items", json={"name": "sized", "price": 1.0}),
+        await api.client.post("/fit", content=b'{"X": [[1, 2]], "y": [1', headers=json_body),
+        await api.client.patch("/items/0", content=b"[" * 64, headers=json_body),
+    ]
+    got = [(r.request.method, r.status_code, r.headers.get("content-length")) for r in answers]
+    assert got == [(r.request.method, r.status_code, str(len(r.content))) for r in answers]
+
+
 # --- bodies that are not JSON, or not valid JSON --------------------------------------------
 
 

@@ -38,6 +38,7 @@ from core.about import about as about_app
 from core.asgi import (
     DRAIN_BYTES,
     ASGIApp,
+    ContentLength,
     Contract,
     ContractMiddleware,
     Receive,
@@ -420,7 +421,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     # max_body_bytes (over ASGI, the contract's middleware refuses it first).
     app.config.REQUEST_MAX_SIZE = service.settings.max_body_bytes + DRAIN_BYTES
     app.ctx.service = service
-    inner: ASGIApp = partial(Sanic.__call__, app)
+    # Over ASGI, Sanic sends no Content-Length; behind Go's reverse proxies (Traefik, Caddy)
+    # an answer without one was now and then cut short (core.asgi.ContentLength).
+    inner: ASGIApp = ContentLength(partial(Sanic.__call__, app))
     # Sanic routes on the path as the server sent it, so it gets the path without the prefix.
     app.ctx.contract = ContractMiddleware(inner, service.settings, path_includes_root=False)
     app.blueprint(bp)
