@@ -9,8 +9,10 @@ fit it with :func:`core.regression.fit_of` and answer with the coefficients, or 
 to raise.
 A body up to ``offload_bytes`` stays in the server's process, where it costs less than the trip.
 
-The processes run at the lowest CPU priority (``nice 19``): on a core they share with the event
-loop (the bench pins the server to one), they take the time the loop leaves. With the memory
+The processes run under Linux's ``SCHED_IDLE`` policy (elsewhere at ``nice 19``): on a core they
+share with the event loop (the bench pins the server to one), they take the time the loop
+leaves, and the loop's process, woken by a request, takes the core from them at once. At
+``nice 19`` alone it waited for the scheduler's next turn, up to a few milliseconds. With the memory
 store, the training data come back as NumPy arrays, one buffer each, and the fit is saved here;
 with SQLite or PostgreSQL the worker saves it itself. A worker that dies is a 503
 (:class:`FitPoolUnavailable`), and the next large body starts a new pool.
@@ -85,6 +87,13 @@ class _Refused:
         return exc
 
 
+def lowest_priority() -> None:
+    """This process yields its core to any other at once: ``SCHED_IDLE`` where there is one."""
+    os.nice(NICE)
+    with contextlib.suppress(AttributeError, OSError):  # Linux only
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
+
 # In a worker process only: the shared store it saves fits to, set by its initializer (the
 # documented way to give ProcessPoolExecutor's workers state). None with the memory store.
 _worker_store: ModelStore | None = None
@@ -92,7 +101,7 @@ _worker_store: ModelStore | None = None
 
 def _start_worker(store: str) -> None:
     global _worker_store
-    os.nice(NICE)
+    lowest_priority()
     if store != MEMORY:
         _worker_store = open_stores(Settings(store=store))[1]
     import sklearn.linear_model  # noqa: F401  (the first body need not wait for it)

@@ -122,6 +122,20 @@ async def test_a_worker_that_dies_is_a_503_and_the_next_body_starts_a_new_one(
     assert not any(p.is_alive() for p in started)
 
 
+async def test_a_worker_yields_its_core_to_the_event_loop_at_once() -> None:
+    # SCHED_IDLE: a process woken on the core (the loop's) takes it from the worker at once.
+    body = _fit([[1, 2], [2, 1], [3, 5]], [1, 2, 3])
+    before = workers()
+    with anyio.fail_after(TIMEOUT_S):
+        async with app_client("falcon", OFFLOADED) as c:
+            fitted = await c.post("/fit", content=body, headers={"content-type": JSON})
+            [worker] = workers() - before
+            assert worker.pid is not None
+            policy = os.sched_getscheduler(worker.pid)
+    assert fitted.status_code == 200
+    assert policy == os.SCHED_IDLE
+
+
 async def test_a_worker_saves_the_fit_to_a_shared_store(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'fits.db'}"
     body = _fit([[1, 2], [2, 1], [3, 5], [4, 4]], [1, 2, 3.25, 7])
