@@ -43,7 +43,6 @@ from core.trust import TrustedPeers
 __all__ = [
     "DRAIN_BYTES",
     "ASGIApp",
-    "ContentLength",
     "Contract",
     "ContractMiddleware",
     "Decision",
@@ -224,53 +223,6 @@ class ContractMiddleware:
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
-
-
-class ContentLength:
-    """Gives a response sent whole, in one body message, the ``Content-Length`` it lacks.
-
-    An ASGI server sends a response without one chunked (uvicorn, hypercorn). Go's
-    ``httputil.ReverseProxy`` (Traefik, Caddy) flushes such a response's head to its client at
-    once, which closes the client's request body while its transport may still read it once
-    more; that read fails, the transport drops the upstream connection, and the client gets
-    the answer cut short (golang/go#40747). With a length the proxy reads the whole answer
-    first. Sanic's own server sets the length (sanic/http/http1.py); over ASGI Sanic does not.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        held: Message | None = None
-
-        async def send_sized(message: Message) -> None:
-            nonlocal held
-            if message["type"] == "http.response.start":
-                held = message  # until the body says whether it comes whole
-                return
-            if held is not None:
-                start, held = held, None
-                if message["type"] == "http.response.body" and not message.get("more_body"):
-                    start = _with_length(start, len(message.get("body", b"")))
-                await send(start)
-            await send(message)
-
-        await self.app(scope, receive, send_sized)
-        if held is not None:  # a start and no body: the server sees what the app sent
-            await send(held)
-
-
-def _with_length(start: Message, length: int) -> Message:
-    status = start["status"]
-    headers = list(start.get("headers", ()))
-    if status < 200 or status in (204, 304):  # no body, and no length (RFC 9110 8.6)
-        return start
-    if any(name.lower() in (b"content-length", b"transfer-encoding") for name, _ in headers):
-        return start
-    return {**start, "headers": [*headers, (b"content-length", b"%d" % length)]}
 
 
 async def send_error(send: Send, answer: ErrorResponse) -> None:

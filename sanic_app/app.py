@@ -13,9 +13,9 @@ percent-encoded ("x%20y" where the others see "x y").
 
 Served over ASGI, core's ``ContractMiddleware`` sits in front of Sanic's ASGI entrypoint.
 Sanic's own server runs no ASGI middleware, so there the same ``core.asgi.Contract`` is applied
-in one function, ``serve_contract``, through Sanic's hooks: the ``http.routing.before`` signal
-(before Sanic routes) and a response middleware for ``Location``; ``ContractRequest`` holds
-the body limit and the path Sanic routes on.
+in one function, ``decide``, before Sanic routes (``ContractSanic.handle_request``);
+``ContractRequest`` holds the body limit, the path Sanic routes on and the prefix on a
+``Location`` (its ``respond``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any, cast
 from pydantic import ValidationError
 from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import PayloadTooLarge, SanicException
+from sanic.helpers import has_message_body
 from sanic.request import RequestParameters
 from sanic.response import HTTPResponse, empty, html, json, raw, redirect
 from sanic_ext import validate
@@ -38,7 +39,6 @@ from core.about import about as about_app
 from core.asgi import (
     DRAIN_BYTES,
     ASGIApp,
-    ContentLength,
     Contract,
     ContractMiddleware,
     Receive,
@@ -296,6 +296,26 @@ class ContractRequest(Request):
     def path(self) -> str:
         return super().path if self.route_path is None else self.route_path
 
+    async def respond(self, response: Any = None, **kwargs: Any) -> Any:
+        """Where every answer passes, the error handler's too:
+
+        - over ASGI, an answer with its whole body gets its ``Content-Length``, which Sanic's
+          own server sets (sanic/http/http1.py) and its ASGI side does not. Without it the
+          ASGI server sends it chunked, and Go's reverse proxies (Traefik, Caddy) now and then
+          cut such an answer to a request with a body short (golang/go#40747);
+        - on Sanic's own server, a path-only ``Location`` gets the prefix (over ASGI the
+          middleware adds it).
+        """
+        if response is not None:
+            if self.app.asgi:
+                if response.body is not None and has_message_body(response.status):
+                    response.headers.setdefault("content-length", str(len(response.body)))
+            elif (location := response.headers.get("location")) and getattr(self.ctx, "root", ""):
+                rewrites = getattr(self.ctx, "proxy_prefixes_redirects", False)
+                root = location_root(response.status, self.ctx.root, rewrites)
+                response.headers["location"] = prefixed(location, root)
+        return await super().respond(response, **kwargs)
+
     async def receive_body(self) -> None:
         if self.body:
             return
@@ -307,65 +327,52 @@ class ContractRequest(Request):
             raise BodyTooLarge(limit) from None
 
 
-def serve_contract(app: ContractSanic, contract: Contract) -> None:
+def decide(request: ContractRequest, contract: Contract) -> None:
     """The contract on Sanic's own server, which runs no ASGI middleware, with the same
-    :class:`core.asgi.Contract` as over ASGI: decided in the ``http.routing.before`` signal
-    (before Sanic routes), ``Location`` prefixed in a response middleware. Over ASGI, the
-    middleware in front of Sanic has done both; the hooks only read what it left in the scope.
-
-    Both hooks go on the app, not the blueprint: Sanic gives a blueprint's middleware only the
-    requests routed to it, and the contract's 404, 405 and 307 are answered before routing.
+    :class:`core.asgi.Contract` as over ASGI, before Sanic routes the request
+    (:meth:`ContractSanic.handle_request`); ``Location`` is prefixed as the request responds
+    (:meth:`ContractRequest.respond`). Over ASGI, the middleware in front of Sanic has done
+    both; here Sanic only learns what it left in the scope.
     """
-
-    @app.signal("http.routing.before")
-    async def decide(request: ContractRequest) -> None:
-        if request.app.asgi:
-            request.ctx.root = request.scope.get("root_path", "")
-            # Sanic over ASGI ignores the scope's scheme (sanic/models/asgi.py MockTransport
-            # answers "sslcontext"; ConnInfo asks for "ssl_object", Sanic 25.12): say it here.
-            request.parsed_forwarded = {"proto": request.scope.get("scheme", "http")}
-            return
-        forwarded = any(name[:12].lower() == "x-forwarded-" for name in request.headers)
-        if contract.leaves_alone(request.method, request.path, "", forwarded):
-            # The common request, which the decision below would leave as it came: skip
-            # building its head (a seventh of the adapter's time on GET /hello, py-spy).
-            request.ctx.root = ""
-            request.ctx.proxy_prefixes_redirects = False
-            request.parsed_forwarded = {}
-            return
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()]
-        head = RequestHead(
-            request.method,
-            request.path,
-            None,
-            request.query_string.encode("latin-1"),
-            "",  # Sanic's own server has no root path; ASGI_COMPARE_ROOT_PATH gives one
-            headers,
-            request.ip,
-            forwarded_headers(headers),
-        )
-        d = contract.decide(head)
-        request.ctx.root = d.root
-        request.ctx.proxy_prefixes_redirects = d.proxy_prefixes_redirects
-        if d.answer is not None:
-            raise d.answer
-        # Sanic's HTTP layer decided at parse time that a HEAD answer has no body; route as GET.
-        request.method = d.method
-        if d.route_path != head.path:
-            request.route_path = d.route_path
-        # What request.scheme, .host and .client_ip read (Request.forwarded caches Sanic's own
-        # parse in the public parsed_forwarded, Sanic 25.12): the contract's trust rule instead.
-        facts = d.forwarded or ForwardedFacts()
-        sent = {"proto": facts.scheme, "host": facts.host, "for": facts.client}
-        request.parsed_forwarded = {k: v for k, v in sent.items() if v}
-
-    @app.on_response
-    async def prefix_location(request: Request, response: HTTPResponse) -> None:
-        location = response.headers.get("location")
-        if location and not request.app.asgi and getattr(request.ctx, "root", ""):
-            rewrites = getattr(request.ctx, "proxy_prefixes_redirects", False)
-            root = location_root(response.status, request.ctx.root, rewrites)
-            response.headers["location"] = prefixed(location, root)
+    if request.app.asgi:
+        request.ctx.root = request.scope.get("root_path", "")
+        # Sanic over ASGI ignores the scope's scheme (sanic/models/asgi.py MockTransport
+        # answers "sslcontext"; ConnInfo asks for "ssl_object", Sanic 25.12): say it here.
+        request.parsed_forwarded = {"proto": request.scope.get("scheme", "http")}
+        return
+    forwarded = any(name[:12].lower() == "x-forwarded-" for name in request.headers)
+    if contract.leaves_alone(request.method, request.path, "", forwarded):
+        # The common request, which the decision below would leave as it came: skip
+        # building its head (a seventh of the adapter's time on GET /hello, py-spy).
+        request.ctx.root = ""
+        request.ctx.proxy_prefixes_redirects = False
+        request.parsed_forwarded = {}
+        return
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()]
+    head = RequestHead(
+        request.method,
+        request.path,
+        None,
+        request.query_string.encode("latin-1"),
+        "",  # Sanic's own server has no root path; ASGI_COMPARE_ROOT_PATH gives one
+        headers,
+        request.ip,
+        forwarded_headers(headers),
+    )
+    d = contract.decide(head)
+    request.ctx.root = d.root
+    request.ctx.proxy_prefixes_redirects = d.proxy_prefixes_redirects
+    if d.answer is not None:
+        raise d.answer
+    # Sanic's HTTP layer decided at parse time that a HEAD answer has no body; route as GET.
+    request.method = d.method
+    if d.route_path != head.path:
+        request.route_path = d.route_path
+    # What request.scheme, .host and .client_ip read (Request.forwarded caches Sanic's own
+    # parse in the public parsed_forwarded, Sanic 25.12): the contract's trust rule instead.
+    facts = d.forwarded or ForwardedFacts()
+    sent = {"proto": facts.scheme, "host": facts.host, "for": facts.client}
+    request.parsed_forwarded = {k: v for k, v in sent.items() if v}
 
 
 class ApiRequest(ContractRequest):
@@ -389,6 +396,19 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.ctx.contract(scope, receive, send)
+
+    async def handle_request(self, request: Request) -> None:
+        """The contract's decision first, then Sanic's own handling. Here rather than in the
+        ``http.routing.before`` signal, which Sanic dispatches inside ``handle_request`` at
+        the same point: a signal with a handler costs every request its dispatch (15% of
+        GET /hello's requests a second on uvicorn). An answer the contract raises goes to
+        the error handler, as it would from the signal."""
+        try:
+            decide(cast(ContractRequest, request), self.ctx.contract.contract)
+        except Exception as exc:
+            await self.handle_exception(request, exc)
+            return
+        await super().handle_request(request)
 
 
 BASE_NAME = "asgi_compare"
@@ -421,13 +441,10 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     # max_body_bytes (over ASGI, the contract's middleware refuses it first).
     app.config.REQUEST_MAX_SIZE = service.settings.max_body_bytes + DRAIN_BYTES
     app.ctx.service = service
-    # Over ASGI, Sanic sends no Content-Length; behind Go's reverse proxies (Traefik, Caddy)
-    # an answer without one was now and then cut short (core.asgi.ContentLength).
-    inner: ASGIApp = ContentLength(partial(Sanic.__call__, app))
+    inner: ASGIApp = partial(Sanic.__call__, app)
     # Sanic routes on the path as the server sent it, so it gets the path without the prefix.
     app.ctx.contract = ContractMiddleware(inner, service.settings, path_includes_root=False)
     app.blueprint(bp)
-    serve_contract(app, app.ctx.contract.contract)
     # On the app, not the blueprint: the contract's answers come before routing.
     app.error_handler.add(Exception, handle_error)
     return app

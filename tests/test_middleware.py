@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.asgi import ContentLength, ContractMiddleware, Message, Receive, Scope, Send
+from core.asgi import ContractMiddleware, Message, Receive, Scope, Send
 from core.prefix import PrefixMiddleware
 from core.settings import Settings
 
@@ -344,59 +344,3 @@ async def test_an_error_after_the_answer_started_is_raised_on() -> None:
 
     with pytest.raises(RuntimeError, match="midway"):
         await call(ContractMiddleware(breaks_midway), "GET", "/hello")
-
-
-def sender(*messages: Message, fail: bool = False) -> Any:
-    """An app that sends ``messages`` (a start first), then raises if ``fail``."""
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        for message in messages:
-            await send(message)
-        if fail:
-            raise RuntimeError("after the start")
-
-    return app
-
-
-def start(status: int = 200, *headers: tuple[bytes, bytes]) -> Message:
-    return {"type": "http.response.start", "status": status, "headers": list(headers)}
-
-
-def body(data: bytes, more: bool = False) -> Message:
-    return {"type": "http.response.body", "body": data, "more_body": more}
-
-
-async def test_a_body_sent_whole_gets_its_length() -> None:
-    sent = await call(ContentLength(sender(start(422), body(b'{"detail": []}'))), "POST", "/fit")
-    assert sent[0]["headers"] == [(b"content-length", b"14")]
-    assert sent[1]["body"] == b'{"detail": []}'
-
-
-@pytest.mark.parametrize(
-    "messages",
-    [
-        (start(200), body(b"part", more=True), body(b"")),  # streamed: the server chunks it
-        (start(200, (b"Content-Length", b"4")), body(b"abcd")),  # told already
-        (start(200, (b"transfer-encoding", b"chunked")), body(b"")),
-        (start(204), body(b"")),  # no body, no length
-        (start(304), body(b"")),
-    ],
-    ids=["streamed", "length", "chunked", "204", "304"],
-)
-async def test_an_answer_with_its_framing_or_without_a_body_is_left_alone(
-    messages: tuple[Message, ...],
-) -> None:
-    assert await call(ContentLength(sender(*messages)), "GET", "/x") == list(messages)
-
-
-async def test_a_start_whose_body_never_comes_is_not_sent_before_the_error() -> None:
-    # The contract then sees nothing started, and answers the error itself.
-    with pytest.raises(RuntimeError):
-        await call(ContentLength(sender(start(200), fail=True)), "GET", "/x")
-    middleware = ContractMiddleware(ContentLength(sender(start(200), fail=True)), Settings())
-    sent = await call(middleware, "GET", "/hello")
-    assert [m.get("status") for m in sent if "status" in m] == [500]
-
-
-async def test_a_start_alone_still_reaches_the_server() -> None:
-    assert await call(ContentLength(sender(start(200))), "GET", "/x") == [start(200)]
