@@ -115,7 +115,7 @@ class Ratio:
     cpu_ratio: float = 0.0
     adapter_cpu_us: float = 0.0
     bare_cpu_us: float = 0.0
-    same_answer: bool = True  # status, body and headers (but the date) byte for byte
+    same_answer: bool = True  # status, body and headers (but the date and framing) byte for byte
 
 
 @dataclass(frozen=True)
