@@ -81,8 +81,8 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "docs": "Core's OpenAPI document and Swagger UI page; the files with `bp.static`.",
         "root_path": "Sanic routes on the path as it is. Over ASGI, core's middleware sits in "
         "front of `Sanic.__call__`; on Sanic's own server, which runs no ASGI middleware, the "
-        "same `Contract` runs in one function, `serve_contract`, through the "
-        "`http.routing.before` signal and a response middleware.",
+        "same `Contract` runs in one function, `decide`, from `handle_request` before Sanic "
+        "routes, and the request's `respond` puts the prefix on a `Location`.",
     },
 }
 

@@ -193,8 +193,8 @@ def render_markdown(results: Results, command_line: str) -> str:
         "the server's CPU time over the requests it answered in a round (median), a second "
         "reading of the same ratio that a busy machine disturbs less. Other endpoints: one "
         "run each. Same answer: the adapter's GET /hello and the bare app's have the same status, "
-        "body and headers (but the date), byte for byte. RSS is the server's peak resident "
-        "memory over its whole life.",
+        "body and headers (but the date, and a length or chunks), byte for byte. RSS is the "
+        "server's peak resident memory over its whole life.",
         "",
     ]
     rows = goals(results)
