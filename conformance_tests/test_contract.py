@@ -417,8 +417,8 @@ async def test_head_answers_as_get_without_a_body(api: Api, path: str) -> None:
 
 
 async def test_answers_sent_whole_carry_their_length(api: Api) -> None:
-    """Without a Content-Length, Go's reverse proxies (Traefik, Caddy) flush an answer's head
-    at once and may cut its body short when the request had one (golang/go#40747)."""
+    """Without a Content-Length, Go's ``httputil.ReverseProxy`` (Traefik) sends an answer's
+    head at once and may cut its body short when the request had one (golang/go#40747)."""
     json_body = {"content-type": "application/json"}
     answers = [
         await api.client.get("/hello"),

@@ -301,8 +301,8 @@ class ContractRequest(Request):
 
         - over ASGI, an answer with its whole body gets its ``Content-Length``, which Sanic's
           own server sets (sanic/http/http1.py) and its ASGI side does not. Without it the
-          ASGI server sends it chunked, and Go's reverse proxies (Traefik, Caddy) now and then
-          cut such an answer to a request with a body short (golang/go#40747);
+          ASGI server sends it chunked, and Go's ``httputil.ReverseProxy`` (Traefik) now and
+          then cuts such an answer to a request with a body short (golang/go#40747);
         - on Sanic's own server, a path-only ``Location`` gets the prefix (over ASGI the
           middleware adds it).
         """
