@@ -20,10 +20,6 @@ import pytest
 pytestmark = [pytest.mark.anyio, pytest.mark.asgi_compare]
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
 
 async def test_records_its_server_and_fails(api, deployment):
     assert (await api.client.get("/hello")).json() == {"message": "Hello World"}

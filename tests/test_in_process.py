@@ -30,17 +30,6 @@ FORWARDED = {
 }
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def adapter(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
-
-
 @asynccontextmanager
 async def client(
     adapter: str, settings: Settings | None = None, peer: str = "127.0.0.1"

@@ -15,11 +15,6 @@ from core.settings import Settings
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Recorder:
     def __init__(
         self, location: bytes | None = None, fail: bool = False, status: int = 200

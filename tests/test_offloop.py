@@ -14,7 +14,7 @@ import anyio
 import httpx
 import pytest
 
-from asgi_compare.harness import FRAMEWORKS, REFERENCE
+from asgi_compare.harness import REFERENCE
 from core.settings import Settings
 from tests._in_process import app_client
 
@@ -53,17 +53,6 @@ BODIES: list[tuple[bytes, str | None]] = [
     (_fit([[1e300], [2e300], [-3e300]], [1e300, -1e300, 2e300]), JSON),  # overflows: 422
     (_fit([[1.0, 0.5], [2.0, 0.25], [3.0, 4.0], [5.0, 1.0]], [2.0, 4.5, 6.0, 11.0]), JSON),
 ]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def adapter(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
 
 
 async def answers(c: httpx.AsyncClient) -> list[tuple[int, bytes, str | None]]:

@@ -22,11 +22,6 @@ from core.plots import residual_plot_png
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _data(rows: int = 400, cols: int = 3) -> tuple[list[list[float]], list[float]]:
     rng = np.random.default_rng(14)
     X = rng.normal(size=(rows, cols))

@@ -80,6 +80,11 @@ CELLS = [
     for server in (JUPYTER_SERVERS if name == JupyterServerProxy.name else SERVERS_HERE)
     if applies(framework, server)
 ]
+EVERY_CELL = pytest.mark.parametrize(
+    ("name", "mode", "clear", "framework", "server"),
+    CELLS,
+    ids=[f"{n}{'-hardened' if c else ''}-{m}-{f}-{s}" for n, m, c, f, s in CELLS],
+)
 JUPYTER_CELLS = [
     (f, s, m) for f in FRAMEWORKS for s in JUPYTER_SERVERS for m in ("strip", "forwarded")
 ]
@@ -224,11 +229,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             list(pool.map(lambda p: p.stop(), s.proxies.values()))
 
 
-@pytest.mark.parametrize(
-    ("name", "mode", "clear", "framework", "server"),
-    CELLS,
-    ids=[f"{n}{'-hardened' if c else ''}-{m}-{f}-{s}" for n, m, c, f, s in CELLS],
-)
+@EVERY_CELL
 def test_a_client_sets_only_what_its_proxy_passes_on(
     stack: Stack, name: str, mode: str, clear: bool, framework: str, server: str
 ) -> None:
@@ -271,11 +272,7 @@ def app_leaves_redirects_to_the_proxy(behaviour: Behaviour, sent: str) -> bool:
     return len(arriving) == 1
 
 
-@pytest.mark.parametrize(
-    ("name", "mode", "clear", "framework", "server"),
-    CELLS,
-    ids=[f"{n}{'-hardened' if c else ''}-{m}-{f}-{s}" for n, m, c, f, s in CELLS],
-)
+@EVERY_CELL
 def test_a_client_posing_as_jupyter_server_proxy_moves_redirects_only_where_declared(
     stack: Stack, name: str, mode: str, clear: bool, framework: str, server: str
 ) -> None:
