@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import os
-import signal
-import time
-from collections.abc import Callable, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +13,7 @@ from typing import Any
 import httpx
 from asgi_lifespan import LifespanManager
 
-from asgi_compare.harness import Deployment, group_alive
+from asgi_compare.harness import Deployment
 from conformance_tests._data import FIT
 from conformance_tests._options import MOUNTS
 from core.settings import Settings
@@ -40,6 +37,38 @@ def load_app(framework: str, settings: Settings | None = None) -> Any:
     return factory(settings)
 
 
+# A hang guard, not a deadline. A start-up on a loaded 2-core machine takes seconds: importing a
+# framework, and the warm-up importing NumPy, scikit-learn and matplotlib beside it (holding the
+# GIL for long stretches). A hang (an app that never answers the lifespan, as Falcon once did)
+# takes forever, and still fails here. asgi-lifespan's own default is 5 s.
+LIFESPAN_GUARD_S = 120.0
+
+
+@asynccontextmanager
+async def started(app: Any) -> AsyncIterator[Any]:
+    """``app`` with its lifespan started by asgi-lifespan's ``LifespanManager``, as users test
+    an app; yields what to call (the app, with the lifespan's state)."""
+    async with LifespanManager(
+        app, startup_timeout=LIFESPAN_GUARD_S, shutdown_timeout=LIFESPAN_GUARD_S
+    ) as manager:
+        yield manager.app
+
+
+@asynccontextmanager
+async def client_of(
+    app: Any,
+    base_url: str = "http://testserver",
+    headers: dict[str, str] | None = None,
+    **transport: Any,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """``app`` started, and an httpx client over ASGI for it (``transport``:
+    ``httpx.ASGITransport``'s ``root_path`` or ``client``)."""
+    async with started(app) as running:
+        asgi = httpx.ASGITransport(app=running, **transport)
+        async with httpx.AsyncClient(transport=asgi, base_url=base_url, headers=headers) as client:
+            yield client
+
+
 async def open_in_process(
     stack: AsyncExitStack,
     framework: str,
@@ -48,11 +77,9 @@ async def open_in_process(
 ) -> Api:
     """A fresh app with its lifespan started, and a client for it at ``mount``."""
     root, path_has_root = MOUNTS[mount]
-    app = load_app(framework, settings)
-    manager = await stack.enter_async_context(LifespanManager(app))
-    transport = httpx.ASGITransport(app=manager.app, root_path=root)
     base = "http://testserver" + (root if path_has_root else "")
-    client = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=base))
+    app = load_app(framework, settings)
+    client = await stack.enter_async_context(client_of(app, base, root_path=root))
     return Api(framework, root, client)
 
 
@@ -80,17 +107,6 @@ def own_server(
         yield d
     finally:
         d.stop()
-
-
-def kill_9(d: Deployment) -> None:
-    """SIGKILL to every process of the server at once: nothing gets to flush or clean up."""
-    assert d.proc is not None
-    os.killpg(d.proc.pid, signal.SIGKILL)
-    d.proc.wait()
-    deadline = time.monotonic() + 10
-    while group_alive(d.proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.02)  # workers outlive their leader by a moment, listening socket and all
-    d.proc = None
 
 
 def warm(base_url: str) -> None:

@@ -9,16 +9,14 @@ import importlib
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from asgi_compare.harness import SERVERS, entrypoint
+from conformance_tests._apis import client_of
 from conformance_tests.plugin import Target, own_server
 from core.service import Service
 from core.settings import Settings
@@ -54,14 +52,6 @@ def corrupt(db: Path) -> None:
 def create_app(framework: str, **kwargs: Any) -> Any:
     module = importlib.import_module(entrypoint(framework).partition(":")[0])
     return module.create_app(**kwargs)
-
-
-@asynccontextmanager
-async def client_of(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 def errors_logged(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -128,7 +118,7 @@ def test_on_a_real_server_a_corrupted_sqlite_file_is_a_500_and_one_traceback(
             assert "unhandled error in GET /items" in log, log
 
 
-def _log_once_written(path: Path, text: str, timeout: float = 10.0) -> str:
+def _log_once_written(path: Path, text: str, timeout: float = 60.0) -> str:
     """The server's log once ``text`` is in it (a server may write it after answering)."""
     deadline = time.monotonic() + timeout
     log = path.read_text(errors="replace")

@@ -28,11 +28,10 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from asgi_compare.harness import Deployment, applies, free_port
 from asgi_compare.harness.postgres import PostgresServer
-from conformance_tests._apis import kill_9, patch_rounds, warm
+from conformance_tests._apis import client_of, patch_rounds, warm
 from conformance_tests._data import FIT
 from conformance_tests.plugin import Target
 from core.postgres import WAIT_S, PostgresItemStore
@@ -40,7 +39,10 @@ from core.service import Service
 from core.settings import Settings
 
 CONCURRENT = 1000
-STATED_TIMEOUT_S = WAIT_S + 2.0  # the pool's wait, and a margin for a busy 2-core machine
+# The contract answers an outage within WAIT_S. A test asserting WAIT_S itself would race a
+# loaded machine; three times it still tells a bounded wait from psycopg-pool's default of 30 s
+# (and 20 requests at once from 20 waits in a row).
+BOUNDED_S = 3 * WAIT_S
 
 
 @pytest.fixture(scope="session")
@@ -57,10 +59,8 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServe
 async def client_with(framework: str, service: Service) -> AsyncIterator[httpx.AsyncClient]:
     """A fresh app of ``framework`` on ``service``, its lifespan started."""
     app = importlib.import_module(f"{framework}_app.app").create_app(service=service)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+    async with client_of(app) as client:
+        yield client
 
 
 SEQUENCE: list[tuple[str, str, Any]] = [
@@ -229,7 +229,7 @@ def test_two_hosts_share_everything_through_the_database(
         writer.start()
         while len(posted) < 200 and writer.is_alive():  # killed mid-stream, well before the end
             time.sleep(0.005)
-        kill_9(hosts[1])
+        hosts[1].kill()
         writer.join(timeout=30)
         assert {r.status_code for r in posted} == {201}
         acknowledged = [r.json() for r in posted]
@@ -251,7 +251,7 @@ def timed(client: httpx.Client, method: str, path: str, body: Any = None) -> htt
     started_at = time.monotonic()
     r = client.request(method, path, json=body)
     took = time.monotonic() - started_at
-    assert took < STATED_TIMEOUT_S, f"{method} {path} took {took:.1f}s"
+    assert took < BOUNDED_S, f"{method} {path} took {took:.1f}s"
     return r
 
 
@@ -300,10 +300,10 @@ def test_a_database_outage_is_a_503_and_the_app_recovers(
             finally:
                 postgres.start()
 
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # a restart on a loaded machine takes seconds
             while (r := timed(client, "GET", "/items?limit=100")).status_code != 200:
                 assert r.status_code == 503, r.text
-                assert time.monotonic() < deadline, "not recovered 20 s after the database"
+                assert time.monotonic() < deadline, "not recovered 60 s after the database"
                 time.sleep(0.25)
             assert r.json() == acknowledged  # none lost, none of the refused writes applied
             assert client.get("/coefs").content == coefs
@@ -319,7 +319,7 @@ async def burst_of_gets(base_url: str, n: int) -> list[int]:
         started_at = time.monotonic()
         answers = await asyncio.gather(*(client.get(f"/items/{i}") for i in range(n)))
         took = time.monotonic() - started_at
-    assert took < 2 * STATED_TIMEOUT_S, f"{n} requests at once took {took:.1f}s"
+    assert took < 2 * BOUNDED_S, f"{n} requests at once took {took:.1f}s"
     return [r.status_code for r in answers]
 
 

@@ -9,22 +9,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
+from conformance_tests._apis import client_of
 from conformance_tests.plugin import load_app
 
 pytestmark = [pytest.mark.anyio, pytest.mark.in_process]
 
 
 @asynccontextmanager
-async def client_of(
+async def fresh_client(
     framework: str, base_url: str = "http://testserver"
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A fresh app built now (so it reads the environment now), with no root_path in its scope."""
-    async with LifespanManager(load_app(framework)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
-            yield client
+    async with client_of(load_app(framework), base_url) as client:
+        yield client
 
 
 async def test_greetings_file_replaces_the_shipped_greetings(
@@ -33,7 +31,7 @@ async def test_greetings_file_replaces_the_shipped_greetings(
     path = tmp_path / "greetings.json"
     path.write_text(json.dumps({"fr": "Bonjour", "de": "Hallo"}), encoding="utf-8")
     monkeypatch.setenv("GREETINGS_FILE", str(path))
-    async with client_of(framework) as client:
+    async with fresh_client(framework) as client:
         r = await client.get("/greetings")
         assert r.json() == [{"lang": "de", "text": "Hallo"}, {"lang": "fr", "text": "Bonjour"}]
         assert (await client.get("/greetings/en")).status_code == 404
@@ -47,7 +45,7 @@ async def test_root_path_setting_serves_under_a_prefix_the_server_does_not_send(
     # a proxy keeps it: the app is told the prefix instead, and the scope's root_path is "".
     monkeypatch.setenv("ASGI_COMPARE_ROOT_PATH", "/px/")
     base = "http://testserver" + ("/px" if path_has_root else "")
-    async with client_of(framework, base) as client:
+    async with fresh_client(framework, base) as client:
         r = await client.get("/")
         assert (r.status_code, r.headers["location"]) == (307, "/px/docs")
         assert (await client.get("/about")).json()["root_path"] == "/px"
@@ -80,19 +78,13 @@ async def test_forwarded_headers_are_honoured_only_from_trusted_proxies(
 ) -> None:
     if allow is not None:
         monkeypatch.setenv("ASGI_COMPARE_FORWARDED_ALLOW_IPS", allow)
-    async with LifespanManager(load_app(framework)) as manager:
-        transport = httpx.ASGITransport(app=manager.app, client=(peer, 40000))
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", headers=FORWARDED
-        ) as client:
-            r = await client.get("/")
-            assert r.headers["location"] == ("/ext/docs" if honoured else "/docs")
-            assert (await client.get("/about")).json()["root_path"] == ("/ext" if honoured else "")
+    async with client_of(load_app(framework), headers=FORWARDED, client=(peer, 40000)) as client:
+        r = await client.get("/")
+        assert r.headers["location"] == ("/ext/docs" if honoured else "/docs")
+        assert (await client.get("/about")).json()["root_path"] == ("/ext" if honoured else "")
 
 
 async def test_an_unsafe_forwarded_prefix_is_ignored(framework: str) -> None:
-    async with LifespanManager(load_app(framework)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            r = await client.get("/", headers={"X-Forwarded-Prefix": "/a b/<script>"})
-            assert r.headers["location"] == "/docs"
+    async with client_of(load_app(framework)) as client:
+        r = await client.get("/", headers={"X-Forwarded-Prefix": "/a b/<script>"})
+        assert r.headers["location"] == "/docs"

@@ -21,9 +21,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,7 @@ import psutil
 import pytest
 
 from asgi_compare.harness import Deployment
-from conformance_tests._apis import kill_9, patch_rounds, warm
+from conformance_tests._apis import patch_rounds, warm
 from conformance_tests._data import FIT
 from conformance_tests.plugin import Target, own_server
 
@@ -60,7 +58,7 @@ def test_acknowledged_writes_survive_kill_9(framework: str, target: Target, tmp_
             fit = client.post("/fit", json=FIT)
             assert fit.status_code == 200, fit.text
             plot = client.get("/plot").content
-        kill_9(d)
+        d.kill()
         d.start()
         d.wait_ready(timeout=60.0)
         with httpx.Client(base_url=d.base_url, timeout=30) as client:
@@ -74,26 +72,16 @@ def test_acknowledged_writes_survive_kill_9(framework: str, target: Target, tmp_
 # --- two workers -------------------------------------------------------------------------------
 
 
-class Worker:
-    """One keep-alive connection, and the worker process that accepted it."""
-
-    def __init__(self, d: Deployment) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
-        self.conn.connect()
-        assert self.conn.sock is not None
-        port = self.conn.sock.getsockname()[1]
-        self.request("GET", "/hello")  # accepted and served: now some worker owns it
-        # A server may close a connection (granian did once, starting); then none owns it.
-        self.pid = owner_of(d, port) if self.conn.sock is not None else None
-
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body)
-        headers = {} if body is None else {"content-type": "application/json"}
-        self.conn.request(method, path, body=data, headers=headers)
-        r = self.conn.getresponse()
-        content = r.read()
-        is_json = r.getheader("content-type", "").startswith("application/json")
-        return r.status, json.loads(content) if is_json else content
+def accepted(d: Deployment) -> tuple[http.client.HTTPConnection, int | None]:
+    """A new connection, served once so that some worker owns it, and that worker's pid."""
+    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+    conn.connect()
+    assert conn.sock is not None
+    port = conn.sock.getsockname()[1]
+    conn.request("GET", "/hello")
+    conn.getresponse().read()
+    # A server may close a connection (granian did once, starting); then none owns it.
+    return conn, owner_of(d, port) if conn.sock is not None else None
 
 
 def owner_of(d: Deployment, client_port: int) -> int | None:
@@ -106,46 +94,78 @@ def owner_of(d: Deployment, client_port: int) -> int | None:
     return None
 
 
-@contextmanager
-def two_workers(d: Deployment, patience: float = 60.0) -> Iterator[tuple[Worker, Worker]]:
-    """Connections, opened eight at a time, until two are held by different worker processes.
+def connections_by_owner(
+    d: Deployment, wanted: int, pids: frozenset[int] = frozenset(), patience: float = 60.0
+) -> dict[int, http.client.HTTPConnection]:
+    """Connections, opened eight at a time, until ``wanted`` worker processes (or those of
+    ``pids``) each hold one; the others are closed.
 
     The server listens as soon as its first worker does, while the second may still be loading
     the app. A worker that never serves (it crashed at start) fails the test, with the count of
     connections each process held.
     """
-    held: dict[int, Worker] = {}  # one connection per worker process
+    held: dict[int, http.client.HTTPConnection] = {}
     owners: Counter[int | None] = Counter()  # None: the server closed it, or no process held it
     deadline = time.monotonic() + patience
-    try:
-        with ThreadPoolExecutor(8) as pool:
-            while len(held) < 2 and time.monotonic() < deadline:
-                for w in pool.map(lambda _: Worker(d), range(8)):
-                    owners[w.pid] += 1
-                    if w.pid is not None and w.pid not in held:
-                        held[w.pid] = w
-                    else:
-                        w.conn.close()
-                time.sleep(0.1)
-        if len(held) < 2:
-            raise AssertionError(
-                f"no two workers in {patience:.0f}s; connections by owner: {owners}"
-            )
-        a, b = held.values()
-        yield a, b
-    finally:
-        for w in held.values():
-            w.conn.close()
+    with ThreadPoolExecutor(8) as pool:
+        while len(held) < wanted and time.monotonic() < deadline:
+            for conn, pid in pool.map(lambda _: accepted(d), range(8)):
+                owners[pid] += 1
+                if pid is not None and pid not in held and (not pids or pid in pids):
+                    held[pid] = conn
+                else:
+                    conn.close()
+            time.sleep(0.1)
+    if len(held) < wanted:
+        for conn in held.values():
+            conn.close()
+        raise AssertionError(
+            f"no {wanted} workers in {patience:.0f}s; connections by owner: {owners}"
+        )
+    return held
+
+
+class Worker:
+    """One worker process of a server, reached on connections it accepted.
+
+    Each request goes on a connection of its own, opened just before: one held idle across a
+    slow step (the first /fit in a worker imports the scientific stack, seconds on a loaded
+    machine) outlives the server's keep-alive timeout (5 s on uvicorn and hypercorn), and the
+    server closes it under the client (``RemoteDisconnected``, ``BrokenPipeError``).
+    """
+
+    def __init__(self, d: Deployment, pid: int) -> None:
+        self.d, self.pid = d, pid
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        [conn] = connections_by_owner(self.d, 1, frozenset({self.pid})).values()
+        data = None if body is None else json.dumps(body)
+        headers = {} if body is None else {"content-type": "application/json"}
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            r = conn.getresponse()
+            content = r.read()
+        finally:
+            conn.close()
+        is_json = r.getheader("content-type", "").startswith("application/json")
+        return r.status, json.loads(content) if is_json else content
+
+
+def two_workers(d: Deployment) -> tuple[Worker, Worker]:
+    """The server's two worker processes, each known by a connection it accepted."""
+    held = connections_by_owner(d, 2)
+    for conn in held.values():
+        conn.close()
+    a, b = (Worker(d, pid) for pid in held)
+    return a, b
 
 
 def test_two_workers_share_items_and_the_fit(
     framework: str, target: Target, tmp_path: Path
 ) -> None:
     env = sqlite_env(tmp_path)
-    with (
-        own_server(framework, target.server, tmp_path, env, workers=2) as d,
-        two_workers(d) as (a, b),
-    ):
+    with own_server(framework, target.server, tmp_path, env, workers=2) as d:
+        a, b = two_workers(d)
         status, created = a.request("POST", "/items", {"name": "shared", "price": 2.5})
         assert status == 201
         assert b.request("GET", f"/items/{created['id']}") == (200, created)
@@ -168,7 +188,8 @@ def test_with_the_memory_store_two_workers_diverge(
     framework: str, target: Target, tmp_path: Path
 ) -> None:
     """Why the SQLite store exists: each worker process has its own items and fit."""
-    with own_server(framework, target.server, tmp_path, workers=2) as d, two_workers(d) as (a, b):
+    with own_server(framework, target.server, tmp_path, workers=2) as d:
+        a, b = two_workers(d)
         status, created = a.request("POST", "/items", {"name": "mine", "price": 1.0})
         assert status == 201
         assert b.request("GET", f"/items/{created['id']}")[0] == 404

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 
+from conformance_tests._apis import client_of
 from core.settings import Settings
 
 
@@ -19,7 +19,5 @@ async def app_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A fresh app of ``adapter`` from its ``create_app``, reached from ``peer``."""
     create_app: Any = importlib.import_module(f"{adapter}_app.app").create_app
-    async with LifespanManager(create_app(settings)) as manager:
-        transport = httpx.ASGITransport(app=manager.app, client=(peer, 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with client_of(create_app(settings), client=(peer, 50000)) as c:
+        yield c

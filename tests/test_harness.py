@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from asgi_compare.harness import (
     free_port,
     group_alive,
     peak_memory,
+    processes,
     server_command,
 )
 from asgi_compare.harness import ports as ports_module
@@ -244,6 +247,48 @@ def test_a_deployment_starts_answers_measures_and_stops_its_whole_group(tmp_path
         d.stop()
     assert d.proc is None and not group_alive(pgid)
     assert d.log.exists()
+
+
+# A supervisor that exits on SIGTERM, and a worker that ignores it, as a loaded server's slow
+# worker does: only SIGKILL ends the worker, after its supervisor, so it is left an orphan.
+STUBBORN = """
+import os, signal, sys, time
+if os.fork() == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(600)
+    sys.exit(0)
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_stop_ends_and_reaps_a_worker_that_outlives_its_supervisor(tmp_path: Path) -> None:
+    """The orphaned, SIGKILLed worker is reaped here, whether or not PID 1 reaps orphans
+    (a container's often does not): no zombie of the group is left, and none counts as alive.
+    Without the reaping, this failed on every run here, where PID 1 never reaps."""
+    log = tmp_path / "stubborn.log"
+    proc = processes.spawn([sys.executable, "-c", STUBBORN], {}, log)
+    while "ready" not in log.read_text():  # the worker was forked first
+        assert proc.poll() is None, log.read_text()
+        time.sleep(0.01)
+    [worker] = [pid for pid in processes.group_members(proc.pid) if pid != proc.pid]
+    processes.stop(proc, timeout=0.5)
+    assert not group_alive(proc.pid)
+    assert processes.group_members(proc.pid) == {}, "a zombie of the group was left"
+    assert not Path(f"/proc/{worker}").exists()
+
+
+def test_a_zombie_is_not_a_live_process() -> None:
+    """A process that has exited but is not yet reaped still makes ``killpg(pgid, 0)`` succeed."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+    try:
+        while processes.group_members(child.pid).get(child.pid) != "Z":
+            time.sleep(0.01)  # exited, not reaped: Popen has not been asked
+        os.killpg(child.pid, 0)  # the old test of "alive" says yes
+        assert not group_alive(child.pid)
+    finally:
+        child.wait()
+    assert processes.group_members(child.pid) == {}
 
 
 def test_a_pinned_deployment_runs_on_its_cpu_only(tmp_path: Path) -> None:

@@ -7,16 +7,14 @@ import importlib
 import io
 from typing import Any
 
-import anyio
-import httpx
 import numpy as np
 import pytest
-from asgi_lifespan import LifespanManager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
 from asgi_compare.harness import FRAMEWORKS
+from conformance_tests._apis import client_of
 from core.plots import residual_plot_png
 
 pytestmark = pytest.mark.anyio
@@ -84,14 +82,11 @@ def test_the_figure_is_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _plot_of_fit(adapter: str, X: list[list[float]], y: list[float]) -> bytes:
     create_app: Any = importlib.import_module(f"{adapter}_app.app").create_app
-    with anyio.fail_after(30):
-        async with LifespanManager(create_app()) as manager:
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                assert (await c.post("/fit", json={"X": X, "y": y})).status_code == 200
-                r = await c.get("/plot")
-                assert (r.status_code, r.headers["content-type"]) == (200, "image/png")
-                return r.content
+    async with client_of(create_app()) as c:
+        assert (await c.post("/fit", json={"X": X, "y": y})).status_code == 200
+        r = await c.get("/plot")
+        assert (r.status_code, r.headers["content-type"]) == (200, "image/png")
+        return r.content
 
 
 async def test_the_same_fit_gives_the_same_png_on_every_adapter() -> None:

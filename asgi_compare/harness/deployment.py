@@ -147,6 +147,12 @@ class Deployment:
             processes.stop(self.proc)
             self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL to every process of the server at once, as a crash or the OOM killer would."""
+        if self.proc is not None:
+            processes.kill(self.proc)
+            self.proc = None
+
     def restart(self) -> None:
         self.stop()
         self.start()

@@ -8,10 +8,12 @@ interpreter exit, when a run fails or is interrupted.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,6 +22,7 @@ _LIVE: set[subprocess.Popen[bytes]] = set()
 
 def spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """Start ``argv`` with ``env`` added to ours, stdout and stderr appended to ``log``."""
+    _adopt_orphans()
     with log.open("ab") as out:
         proc = subprocess.Popen(
             argv,
@@ -32,17 +35,84 @@ def spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
     return proc
 
 
-def group_alive(pgid: int) -> bool:
-    """Whether any process of the group is left (zombies included, until reaped)."""
+def _adopt_orphans() -> None:
+    """Make this process the reaper of its orphaned descendants (Linux's child subreaper).
+
+    A server's workers outlive a SIGKILLed supervisor as orphans. They are handed to the
+    nearest subreaper, else to PID 1; a container's PID 1 is often no init and never reaps
+    them (Docker without ``--init``), so they would stay zombies. As the subreaper, ``stop()``
+    reaps them itself. Elsewhere nothing changes: zombies are told apart from the living.
+    """
+    global _ADOPTING
+    if _ADOPTING or not sys.platform.startswith("linux"):
+        return
+    _ADOPTING = True
     try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl here: orphans go to PID 1, as before
+        pass
+
+
+_ADOPTING = False
+_PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
+
+
+def group_members(pgid: int) -> dict[int, str]:
+    """Each process of the group, with its state as ``/proc`` gives it (``Z``: a zombie).
+
+    Where there is no ``/proc``, every member is reported alive (``?``) while the group exists.
+    """
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return {}
+        return {pgid: "?"}
+    members = {}
+    for entry in proc_dir.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited meanwhile
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+        state, _ppid, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
+        if int(pgrp) == pgid:
+            members[int(entry.name)] = state
+    return members
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group is still running: a zombie has ended, and counts not.
+
+    ``killpg(pgid, 0)`` succeeds while a zombie of the group waits for its parent to reap it,
+    which may be never where PID 1 does not reap.
+    """
+    return any(state not in _ENDED for state in group_members(pgid).values())
+
+
+_ENDED = frozenset("ZX")  # zombie, dead
+
+
+def reap(pgid: int) -> None:
+    """Collect the group's zombies that are this process's children (see ``_adopt_orphans``).
+
+    Not the leader (its pid is the group's): its ``Popen`` collects it, with its exit status.
+    """
+    for pid, state in group_members(pgid).items():
+        if state in _ENDED and pid != pgid:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # another parent's, or already collected
+                pass
 
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
-    """SIGTERM to the whole group, then SIGKILL to whatever is left after ``timeout``.
+    """SIGTERM to the whole group, then SIGKILL to whatever is left after ``timeout``; returns
+    once no process of the group runs, and its zombies that are ours are reaped.
 
     Waiting for the leader is not enough: Sanic's and granian's managers exit while their
     workers are still shutting down.
@@ -51,25 +121,49 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
     except ProcessLookupError:
         pass
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        proc.poll()  # reap the leader, or the group stays "alive" as a zombie
-        if not group_alive(proc.pid):
-            break
-        time.sleep(0.05)
+    if _ended(proc, timeout):
+        proc.wait()
+        _LIVE.discard(proc)
     else:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill(proc)
+
+
+def kill(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGKILL to every process of the group at once: nothing gets to flush or clean up.
+
+    Returns once none runs; raises if one outlives SIGKILL by ``timeout`` (stuck in the
+    kernel), rather than report a group stopped that is not.
+    """
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    if not _ended(proc, timeout):
+        raise RuntimeError(f"process group {proc.pid} outlived SIGKILL: {group_members(proc.pid)}")
     proc.wait()
     _LIVE.discard(proc)
+
+
+def _ended(proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Whether every process of ``proc``'s group ends within ``timeout``, reaping as they do."""
+    deadline = time.monotonic() + timeout
+    while True:
+        proc.poll()  # reap the leader
+        reap(proc.pid)
+        if not group_alive(proc.pid):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
 
 
 @atexit.register
 def _stop_all() -> None:
     for proc in list(_LIVE):
-        stop(proc, timeout=2.0)
+        try:
+            stop(proc, timeout=2.0)
+        except RuntimeError as exc:  # said, and the others still stopped
+            print(f"asgi-compare: {exc}", file=sys.stderr)  # noqa: T201
 
 
 def listening(port: int, host: str = "127.0.0.1") -> bool:
