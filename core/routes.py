@@ -18,7 +18,7 @@ __all__ = ["OPERATIONS", "ROUTES", "Operation", "RouteTable", "operation"]
 class Operation:
     method: str
     path: str  # FastAPI's template syntax: /items/{item_id}
-    name: str
+    name: str  # the route's name in every adapter, and its operation id's stem
     summary: str = ""
     path_params: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
@@ -32,7 +32,7 @@ class Operation:
 
     @property
     def operation_id(self) -> str:
-        """``{handler}_{method}``: the rule every adapter's document follows."""
+        """``{name}_{method}``: the rule every adapter's document follows."""
         return f"{self.name}_{self.method.lower()}"
 
 
@@ -159,7 +159,9 @@ OPERATIONS: tuple[Operation, ...] = (
 
 
 def operation(name: str) -> Operation:
-    """The operation of a handler's name (GET and POST /reset share one, and its rules)."""
+    """The operation of a route's name, given where the route is declared (FastAPI's and
+    Sanic's ``name=``, Quart's ``endpoint=``), never taken from a handler's function name: a
+    renamed handler changes no answer. GET and POST /reset share one, and its rules."""
     for op in OPERATIONS:
         if op.name == name:
             return op

@@ -50,11 +50,11 @@ from core.validation import encode_errors
 
 
 class DocumentedRoute(APIRoute):
-    """A route documenting the errors core's route table gives its operation (the handler's
-    name), as core's document does for the other adapters; their body is core's ErrorDetail."""
+    """A route documenting the errors core's route table gives its operation (the route's
+    ``name``), as core's document does for the other adapters; their body is core's ErrorDetail."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        op = operation(endpoint.__name__)
+        op = operation(kwargs["name"])
         responses: dict[int | str, dict[str, Any]] = {
             status: {"model": ErrorDetail, "description": description}
             for status, description in documented_errors(op).items()
@@ -66,7 +66,7 @@ class DocumentedRoute(APIRoute):
 
 
 def operation_id(route: APIRoute) -> str:
-    """``{handler}_{method}``, the rule core's document follows for the other adapters."""
+    """``{name}_{method}``, the rule core's document follows for the other adapters."""
     [method] = route.methods or {"GET"}  # one method per route here: one decorator each
     return f"{route.name}_{method.lower()}"
 
@@ -82,12 +82,12 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-@router.get("/", include_in_schema=False)
+@router.get("/", include_in_schema=False, name="root")
 async def root() -> RedirectResponse:
     return RedirectResponse("/docs")
 
 
-@router.get("/docs", include_in_schema=False)
+@router.get("/docs", include_in_schema=False, name="docs")
 async def docs(request: Request) -> HTMLResponse:
     # FastAPI's recipe for docs without a CDN: its page, with files the app serves itself.
     root = request.scope.get("root_path", "")
@@ -100,12 +100,12 @@ async def docs(request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/hello")
+@router.get("/hello", name="hello")
 async def hello() -> Message:
     return answers.hello()
 
 
-@router.get("/about")
+@router.get("/about", name="about")
 async def about(request: Request) -> About:
     return about_app(
         "fastapi",
@@ -116,37 +116,37 @@ async def about(request: Request) -> About:
     )
 
 
-@router.get("/add")
+@router.get("/add", name="add")
 async def add(x: int, y: int = 0) -> AddResult:
     return answers.add(x, y)
 
 
-@router.get("/user/{user_id}")
+@router.get("/user/{user_id}", name="user")
 async def user(user_id: int, name: str | None = None) -> UserEcho:
     return answers.user(user_id, name)
 
 
-@router.get("/async-route")
+@router.get("/async-route", name="async_route")
 async def async_route(q: Annotated[DelayQuery, Query()]) -> Message:
     return await answers.async_route(q.delay)
 
 
-@router.get("/greetings")
+@router.get("/greetings", name="greetings")
 async def greetings(service: ServiceDep) -> list[Greeting]:
     return service.greetings.all()
 
 
-@router.get("/greetings/{lang}")
+@router.get("/greetings/{lang}", name="greeting")
 async def greeting(lang: str, service: ServiceDep) -> Greeting:
     return service.greetings.get(lang)
 
 
-@router.get("/items")
+@router.get("/items", name="list_items")
 def list_items(page: Annotated[Page, Query()], service: ServiceDep) -> list[StoredItem]:
     return service.items.page(page.offset, page.limit)
 
 
-@router.post("/items", status_code=201)
+@router.post("/items", status_code=201, name="create_item")
 def create_item(item: Item, response: Response, service: ServiceDep) -> StoredItem:
     stored = service.items.add(item)
     response.headers["Location"] = answers.item_location(stored)
@@ -156,22 +156,22 @@ def create_item(item: Item, response: Response, service: ServiceDep) -> StoredIt
 ItemId = Annotated[int, Path()]
 
 
-@router.get("/items/{item_id}")
+@router.get("/items/{item_id}", name="get_item")
 def get_item(item_id: ItemId, service: ServiceDep) -> StoredItem:
     return service.items.get(item_id)
 
 
-@router.put("/items/{item_id}")
+@router.put("/items/{item_id}", name="replace_item")
 def replace_item(item_id: ItemId, item: Item, service: ServiceDep) -> StoredItem:
     return service.items.replace(item_id, item)
 
 
-@router.patch("/items/{item_id}")
+@router.patch("/items/{item_id}", name="update_item")
 def update_item(item_id: ItemId, patch: ItemPatch, service: ServiceDep) -> StoredItem:
     return service.items.update(item_id, patch.model_dump(exclude_unset=True))
 
 
-@router.delete("/items/{item_id}", status_code=204)
+@router.delete("/items/{item_id}", status_code=204, name="delete_item")
 def delete_item(item_id: ItemId, service: ServiceDep) -> Response:
     service.items.delete(item_id)
     return Response(status_code=204)
@@ -200,7 +200,7 @@ class FitRoute(DocumentedRoute):
 fit_router = APIRouter(route_class=FitRoute)
 
 
-@fit_router.post("/fit")
+@fit_router.post("/fit", name="fit")
 def fit(data: FitData, service: ServiceDep) -> Coefs:
     return service.model.fit(data)
 
@@ -208,23 +208,23 @@ def fit(data: FitData, service: ServiceDep) -> Coefs:
 router.include_router(fit_router)  # here, so that /fit keeps its place among the routes
 
 
-@router.post("/predict")
+@router.post("/predict", name="predict")
 def predict(data: PredictData, service: ServiceDep) -> Prediction:
     return service.model.predict(data)
 
 
-@router.get("/coefs")
+@router.get("/coefs", name="coefs")
 def coefs(service: ServiceDep) -> Coefs:
     return service.model.coefs()
 
 
-@router.get("/plot", response_class=Response)
+@router.get("/plot", response_class=Response, name="plot")
 def plot(service: ServiceDep) -> Response:
     return Response(service.model.plot_png(), media_type="image/png")
 
 
-@router.get("/reset")
-@router.post("/reset")
+@router.get("/reset", name="reset")
+@router.post("/reset", name="reset")
 def reset(service: ServiceDep) -> Empty:
     service.model.reset()
     return Empty()

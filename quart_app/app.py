@@ -90,33 +90,33 @@ class ApiRequest(Request):
         return body_value(body, self.headers.get("content-type"))
 
 
-@bp.get("/")
+@bp.get("/", endpoint="root")
 async def root() -> WerkzeugResponse:
     return redirect("/docs", code=307)
 
 
-@bp.get("/docs")
+@bp.get("/docs", endpoint="docs")
 async def docs() -> str:
     return swagger_ui_html(request.root_path)
 
 
-@bp.get(f"{ASSETS_PATH}/<file>")
+@bp.get(f"{ASSETS_PATH}/<file>", endpoint="docs_asset")
 async def docs_asset(file: str) -> Response:
     return await send_from_directory(SWAGGER_UI_DIR, file)
 
 
-@bp.get("/openapi.json")
+@bp.get("/openapi.json", endpoint="openapi")
 async def openapi() -> dict[str, Any]:
     return openapi_document(request.root_path, api_key=_service().settings.api_key is not None)
 
 
 # Quart types a route's return without quart-schema's models (quart_schema.typing has them).
-@bp.get("/hello")
+@bp.get("/hello", endpoint="hello")
 async def hello() -> dict[str, Any]:
     return answers.hello().model_dump()
 
 
-@bp.get("/about")
+@bp.get("/about", endpoint="about")
 async def about() -> dict[str, Any]:
     return about_app(
         "quart",
@@ -127,36 +127,36 @@ async def about() -> dict[str, Any]:
     ).model_dump()
 
 
-@bp.get("/add")
+@bp.get("/add", endpoint="add")
 @validate_querystring(AddQuery)
 async def add(query_args: AddQuery) -> dict[str, Any]:
     return answers.add(query_args.x, query_args.y).model_dump()
 
 
-@bp.get("/user/<user_id>")
+@bp.get("/user/<user_id>", endpoint="user")
 @validate_querystring(UserQuery)
 async def user(user_id: str, query_args: UserQuery) -> dict[str, Any]:
     path = path_params(UserPath, user_id=user_id)
     return answers.user(path.user_id, query_args.name).model_dump()
 
 
-@bp.get("/async-route")
+@bp.get("/async-route", endpoint="async_route")
 @validate_querystring(DelayQuery)
 async def async_route(query_args: DelayQuery) -> dict[str, Any]:
     return (await answers.async_route(query_args.delay)).model_dump()
 
 
-@bp.get("/greetings")
+@bp.get("/greetings", endpoint="greetings")
 async def greetings() -> list[dict[str, Any]]:
     return [g.model_dump() for g in _service().greetings.all()]
 
 
-@bp.get("/greetings/<lang>")
+@bp.get("/greetings/<lang>", endpoint="greeting")
 async def greeting(lang: str) -> dict[str, Any]:
     return _service().greetings.get(lang).model_dump()
 
 
-@bp.get("/items")
+@bp.get("/items", endpoint="list_items")
 @validate_querystring(Page)
 async def list_items(query_args: Page) -> list[dict[str, Any]]:
     page = _service().items.page
@@ -164,21 +164,21 @@ async def list_items(query_args: Page) -> list[dict[str, Any]]:
     return [i.model_dump() for i in items]
 
 
-@bp.post("/items")
+@bp.post("/items", endpoint="create_item")
 @validate_request(Item)
 async def create_item(data: Item) -> tuple[dict[str, Any], int, dict[str, str]]:
     stored: StoredItem = await run_sync(_service().items.add)(data)
     return stored.model_dump(), 201, {"Location": answers.item_location(stored)}
 
 
-@bp.get("/items/<item_id>")
+@bp.get("/items/<item_id>", endpoint="get_item")
 async def get_item(item_id: str) -> dict[str, Any]:
     ref = path_params(ItemRef, item_id=item_id)
     stored: StoredItem = await run_sync(_service().items.get)(ref.item_id)
     return stored.model_dump()
 
 
-@bp.put("/items/<item_id>")
+@bp.put("/items/<item_id>", endpoint="replace_item")
 @validate_request(Item)
 async def replace_item(item_id: str, data: Item) -> dict[str, Any]:
     ref = path_params(ItemRef, item_id=item_id)
@@ -186,7 +186,7 @@ async def replace_item(item_id: str, data: Item) -> dict[str, Any]:
     return stored.model_dump()
 
 
-@bp.patch("/items/<item_id>")
+@bp.patch("/items/<item_id>", endpoint="update_item")
 @validate_request(ItemPatch)
 async def update_item(item_id: str, data: ItemPatch) -> dict[str, Any]:
     ref = path_params(ItemRef, item_id=item_id)
@@ -195,7 +195,7 @@ async def update_item(item_id: str, data: ItemPatch) -> dict[str, Any]:
     return stored.model_dump()
 
 
-@bp.delete("/items/<item_id>")
+@bp.delete("/items/<item_id>", endpoint="delete_item")
 async def delete_item(item_id: str) -> tuple[str, int]:
     ref = path_params(ItemRef, item_id=item_id)
     await run_sync(_service().items.delete)(ref.item_id)
@@ -218,7 +218,7 @@ def offload_large_fits(handler: Callable[..., Awaitable[Any]]) -> Callable[..., 
     return decorated
 
 
-@bp.post("/fit")
+@bp.post("/fit", endpoint="fit")
 @offload_large_fits
 @validate_request(FitData)
 async def fit(data: FitData) -> dict[str, Any]:
@@ -226,26 +226,26 @@ async def fit(data: FitData) -> dict[str, Any]:
     return coefs.model_dump()
 
 
-@bp.post("/predict")
+@bp.post("/predict", endpoint="predict")
 @validate_request(PredictData)
 async def predict(data: PredictData) -> dict[str, Any]:
     prediction: Prediction = await run_sync(_service().model.predict)(data)
     return prediction.model_dump()
 
 
-@bp.get("/coefs")
+@bp.get("/coefs", endpoint="coefs")
 async def coefs() -> dict[str, Any]:
     coefs: Coefs = await run_sync(_service().model.coefs)()
     return coefs.model_dump()
 
 
-@bp.get("/plot")
+@bp.get("/plot", endpoint="plot")
 async def plot() -> Response:
     png = await run_sync(_service().model.plot_png)()
     return Response(png, mimetype="image/png")
 
 
-@bp.route("/reset", methods=["GET", "POST"])
+@bp.route("/reset", methods=["GET", "POST"], endpoint="reset")
 async def reset() -> dict[str, Any]:
     await run_sync(_service().model.reset)()
     return {}

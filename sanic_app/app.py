@@ -83,28 +83,28 @@ def _root_path(request: Request) -> str:
     return root
 
 
-@bp.get("/")
+@bp.get("/", name="root")
 async def root(request: Request) -> HTTPResponse:
     return redirect("/docs", status=307)
 
 
-@bp.get("/docs")
+@bp.get("/docs", name="docs")
 async def docs(request: Request) -> HTTPResponse:
     return html(swagger_ui_html(_root_path(request)))
 
 
-@bp.get("/openapi.json")
+@bp.get("/openapi.json", name="openapi")
 async def openapi(request: Request) -> HTTPResponse:
     keyed = _service(request).settings.api_key is not None
     return json(openapi_document(_root_path(request), api_key=keyed))
 
 
-@bp.get("/hello")
+@bp.get("/hello", name="hello")
 async def hello(request: Request) -> HTTPResponse:
     return json(answers.hello().model_dump())
 
 
-@bp.get("/about")
+@bp.get("/about", name="about")
 async def about(request: Request) -> HTTPResponse:
     return json(
         about_app(
@@ -117,36 +117,36 @@ async def about(request: Request) -> HTTPResponse:
     )
 
 
-@bp.get("/add")
+@bp.get("/add", name="add")
 @validate(query=AddQuery)
 async def add(request: Request, query: AddQuery) -> HTTPResponse:
     return json(answers.add(query.x, query.y).model_dump())
 
 
-@bp.get("/user/<user_id>", unquote=True)
+@bp.get("/user/<user_id>", unquote=True, name="user")
 @validate(query=UserQuery)
 async def user(request: Request, user_id: str, query: UserQuery) -> HTTPResponse:
     path = path_params(UserPath, user_id=user_id)
     return json(answers.user(path.user_id, query.name).model_dump())
 
 
-@bp.get("/async-route")
+@bp.get("/async-route", name="async_route")
 @validate(query=DelayQuery)
 async def async_route(request: Request, query: DelayQuery) -> HTTPResponse:
     return json((await answers.async_route(query.delay)).model_dump())
 
 
-@bp.get("/greetings")
+@bp.get("/greetings", name="greetings")
 async def greetings(request: Request) -> HTTPResponse:
     return json([g.model_dump() for g in _service(request).greetings.all()])
 
 
-@bp.get("/greetings/<lang>", unquote=True)
+@bp.get("/greetings/<lang>", unquote=True, name="greeting")
 async def greeting(request: Request, lang: str) -> HTTPResponse:
     return json(_service(request).greetings.get(lang).model_dump())
 
 
-@bp.get("/items")
+@bp.get("/items", name="list_items")
 @validate(query=Page)
 async def list_items(request: Request, query: Page) -> HTTPResponse:
     items = await asyncio.to_thread(_service(request).items.page, query.offset, query.limit)
@@ -155,7 +155,7 @@ async def list_items(request: Request, query: Page) -> HTTPResponse:
 
 # strict=True: sanic-ext validates bodies lax unless told, which would override the models'
 # strict numbers (a price of true or "2.5" would pass).
-@bp.post("/items")
+@bp.post("/items", name="create_item")
 @validate(json=Item, strict=True)
 async def create_item(request: Request, body: Item) -> HTTPResponse:
     stored = await asyncio.to_thread(_service(request).items.add, body)
@@ -163,14 +163,14 @@ async def create_item(request: Request, body: Item) -> HTTPResponse:
     return json(stored.model_dump(), status=201, headers={"Location": location})
 
 
-@bp.get("/items/<item_id>", unquote=True)
+@bp.get("/items/<item_id>", unquote=True, name="get_item")
 async def get_item(request: Request, item_id: str) -> HTTPResponse:
     ref = path_params(ItemRef, item_id=item_id)
     stored = await asyncio.to_thread(_service(request).items.get, ref.item_id)
     return json(stored.model_dump())
 
 
-@bp.put("/items/<item_id>", unquote=True)
+@bp.put("/items/<item_id>", unquote=True, name="replace_item")
 @validate(json=Item, strict=True)
 async def replace_item(request: Request, item_id: str, body: Item) -> HTTPResponse:
     ref = path_params(ItemRef, item_id=item_id)
@@ -178,7 +178,7 @@ async def replace_item(request: Request, item_id: str, body: Item) -> HTTPRespon
     return json(stored.model_dump())
 
 
-@bp.patch("/items/<item_id>", unquote=True)
+@bp.patch("/items/<item_id>", unquote=True, name="update_item")
 @validate(json=ItemPatch, strict=True)
 async def update_item(request: Request, item_id: str, body: ItemPatch) -> HTTPResponse:
     ref = path_params(ItemRef, item_id=item_id)
@@ -187,7 +187,7 @@ async def update_item(request: Request, item_id: str, body: ItemPatch) -> HTTPRe
     return json(stored.model_dump())
 
 
-@bp.delete("/items/<item_id>", unquote=True)
+@bp.delete("/items/<item_id>", unquote=True, name="delete_item")
 async def delete_item(request: Request, item_id: str) -> HTTPResponse:
     ref = path_params(ItemRef, item_id=item_id)
     await asyncio.to_thread(_service(request).items.delete, ref.item_id)
@@ -211,7 +211,7 @@ def offload_large_fits(
     return decorated
 
 
-@bp.post("/fit")
+@bp.post("/fit", name="fit")
 @offload_large_fits
 @validate(json=FitData, strict=True)
 async def fit(request: Request, body: FitData) -> HTTPResponse:
@@ -219,26 +219,26 @@ async def fit(request: Request, body: FitData) -> HTTPResponse:
     return json(coefs.model_dump())
 
 
-@bp.post("/predict")
+@bp.post("/predict", name="predict")
 @validate(json=PredictData, strict=True)
 async def predict(request: Request, body: PredictData) -> HTTPResponse:
     prediction = await asyncio.to_thread(_service(request).model.predict, body)
     return json(prediction.model_dump())
 
 
-@bp.get("/coefs")
+@bp.get("/coefs", name="coefs")
 async def coefs(request: Request) -> HTTPResponse:
     coefs = await asyncio.to_thread(_service(request).model.coefs)
     return json(coefs.model_dump())
 
 
-@bp.get("/plot")
+@bp.get("/plot", name="plot")
 async def plot(request: Request) -> HTTPResponse:
     png = await asyncio.to_thread(_service(request).model.plot_png)
     return raw(png, content_type="image/png")
 
 
-@bp.route("/reset", methods=["GET", "POST"])
+@bp.route("/reset", methods=["GET", "POST"], name="reset")
 async def reset(request: Request) -> HTTPResponse:
     await asyncio.to_thread(_service(request).model.reset)
     return json({})
