@@ -24,14 +24,15 @@ TITLES = {"fastapi": "FastAPI", "quart": "Quart", "falcon": "Falcon", "sanic": "
 
 ACCOUNTS: dict[str, dict[str, str]] = {
     "fastapi": {
-        "routing": 'Decorators on an `APIRouter` (`@router.get("/items/{item_id}")`), '
-        "included into the app by `create_app()`.",
+        "routing": "Decorators on an `APIRouter`, each route named for core's table "
+        '(`@router.get("/items/{item_id}", name="get_item")`); `create_app()` puts the '
+        "router's routes on the app's own (`FastAPI(routes=router.routes, ...)`).",
         "validation": "Type hints and core's pydantic models in the signature; FastAPI "
         "validates and writes the 422 itself (its handler is swapped for core's encoder, "
         "which survives a NaN input).",
         "errors": "`add_exception_handler` turns core's errors into JSON through core's table. "
         "The errors each route documents come from core's route table, through FastAPI's "
-        "custom route class (`APIRouter(route_class=DocumentedRoute)`).",
+        "custom route class (`APIRouter(route_class=DocumentedRoute, ...)`).",
         "sync and async": "`async def` for I/O; plain `def` for fit, predict and plot, which "
         "FastAPI runs in its threadpool.",
         "docs": "FastAPI writes the OpenAPI document; /docs is FastAPI's own recipe for "
@@ -48,8 +49,11 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "quart-schema leaves alone, through core's `path_params`. A request class reads the query "
         "and the body as FastAPI does, and one `app_errorhandler` answers quart-schema's errors "
         "through `core.validation.invalid_request`.",
-        "errors": "`@bp.app_errorhandler(Exception)` answers through core's table.",
-        "sync and async": "`await run_sync(fn)(...)` from `quart.utils` runs CPU work in a thread.",
+        "errors": "`@bp.app_errorhandler(ApiError)` and `@bp.app_errorhandler(HTTPException)` "
+        "answer core's errors and Quart's own through core's table; any other exception goes "
+        "on to core's middleware, which logs it and answers 500.",
+        "sync and async": "`await run_sync(...)(...)` from `quart.utils` runs CPU work in a "
+        "thread.",
         "docs": "Core's OpenAPI document and Swagger UI page; the files with "
         "`send_from_directory`.",
         "root_path": "Quart wants the prefix inside the scope's path and 404s without it; core's "
@@ -60,8 +64,12 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "responders (`on_get_item`) grouping related routes, as Falcon's asgilook example does.",
         "validation": "Falcon has no validation library: raw `req.query_string`, path values "
         "and body, validated by core's `RequestParser` with the same pydantic models.",
-        "errors": "`app.add_error_handler(Exception, ...)` answers through core's table.",
-        "sync and async": "`await falcon.util.sync_to_async(fn, ...)` runs CPU work in a thread.",
+        "errors": "`app.add_error_handler(ApiError, _handle_error)` and "
+        "`app.add_error_handler(falcon.HTTPError, _handle_error)` answer through core's table; "
+        "`app.add_error_handler(Exception, _reraise)` raises anything else again, out to core's "
+        "middleware, which logs it and answers 500.",
+        "sync and async": "`await in_thread(...)`, Falcon's `sync_to_async` typed, runs CPU work "
+        "in a thread.",
         "docs": "Core's OpenAPI document and Swagger UI page; the files with "
         "`app.add_static_route`.",
         "root_path": "Falcon routes on the path as it is and 404s when it holds the prefix; "
@@ -77,7 +85,7 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "`core.validation.invalid_request`.",
         "errors": "`app.error_handler.add(Exception, ...)` on the app: a blueprint's handlers "
         "never see requests that were not routed to it.",
-        "sync and async": "`await asyncio.to_thread(fn, ...)` runs CPU work in a thread.",
+        "sync and async": "`await asyncio.to_thread(...)` runs CPU work in a thread.",
         "docs": "Core's OpenAPI document and Swagger UI page; the files with `bp.static`.",
         "root_path": "Sanic routes on the path as it is. Over ASGI, core's middleware sits in "
         "front of `Sanic.__call__`; on Sanic's own server, which runs no ASGI middleware, the "
