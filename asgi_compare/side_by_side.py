@@ -184,7 +184,8 @@ def render_html() -> str:
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1.5em; }}
 .grid {{ display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.8em; }}
-.grid pre {{ font-size: 12px; overflow-x: auto; padding: 0.5em; margin: 0; }}
+.grid pre {{ font-size: 12px; padding: 0.5em; margin: 0;
+  white-space: pre-wrap; overflow-wrap: anywhere; }}  /* a long line wraps in its column */
 h3 {{ margin: 0.3em 0; font-size: 15px; }} section {{ border-top: 1px solid #ddd; }}
 </style></head><body>
 <h1>The same API in four frameworks</h1>

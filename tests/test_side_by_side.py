@@ -56,3 +56,27 @@ def test_every_piece_of_code_the_guide_names_is_in_the_adapter(framework: str) -
     assert len(spans) >= 5
     missing = [(topic, span) for topic, span in spans if not _found(span, source)]
     assert not missing, f"{framework}: not in {package.name}/: {missing}"
+
+
+@pytest.mark.anyio
+async def test_the_page_reads_without_scrolling_sideways_at_1400_px() -> None:
+    """As a reader sees it, in Chromium: no handler is cut off behind a scroll bar."""
+    from playwright.async_api import async_playwright
+
+    from conformance_tests.test_browser import CHROMIUM_ARGS, chromium
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+            await page.goto((DOCS / "side-by-side.html").as_uri())
+            blocks = await page.locator("pre").count()
+            cut = await page.evaluate(
+                "[...document.querySelectorAll('pre')]"
+                ".filter(p => p.scrollWidth > p.clientWidth).map(p => p.textContent.slice(0, 60))"
+            )
+            wide = await page.evaluate("document.documentElement.scrollWidth > innerWidth")
+        finally:
+            await browser.close()
+    assert blocks >= 4 * len(side_by_side.shown())
+    assert cut == [] and not wide
