@@ -13,22 +13,20 @@ percent-encoded ("x%20y" where the others see "x y").
 
 Served over ASGI, core's ``ContractMiddleware`` sits in front of Sanic's ASGI entrypoint.
 Sanic's own server runs no ASGI middleware, so there the same ``core.asgi.Contract`` is applied
-in one function, ``decide``, before Sanic routes (``ContractSanic.handle_request``);
-``ContractRequest`` holds the body limit, the path Sanic routes on and the prefix on a
-``Location`` (its ``respond``).
+by ``sanic_app.contract`` (``ContractSanic`` and ``ContractRequest``), which also names each app
+and runs TouchUp once a process.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from functools import partial, wraps
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 from sanic import Blueprint, Request, Sanic
-from sanic.exceptions import PayloadTooLarge, SanicException
-from sanic.helpers import has_message_body
+from sanic.exceptions import SanicException
 from sanic.request import RequestParameters
 from sanic.response import HTTPResponse, empty, html, json, raw, redirect
 from sanic_ext import validate
@@ -36,20 +34,8 @@ from sanic_ext.exceptions import ValidationError as ExtValidationError
 
 from core import answers
 from core.about import about as about_app
-from core.asgi import (
-    DRAIN_BYTES,
-    ASGIApp,
-    Contract,
-    ContractMiddleware,
-    Receive,
-    RequestHead,
-    Scope,
-    Send,
-    read_body,
-)
-from core.errors import ApiError, BodyTooLarge, error_response, http_error, server_error
-from core.forwarded import ForwardedFacts
-from core.head import forwarded_headers
+from core.asgi import DRAIN_BYTES, ASGIApp, ContractMiddleware
+from core.errors import ApiError, error_response, http_error, server_error
 from core.models import (
     AddQuery,
     DelayQuery,
@@ -63,11 +49,11 @@ from core.models import (
     UserQuery,
 )
 from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
-from core.prefix import location_root, prefixed
 from core.routes import operation
 from core.service import Service
 from core.settings import Settings
 from core.validation import BodyInvalid, body_value, invalid_request, path_params
+from sanic_app.contract import ContractRequest, ContractSanic, unused_name
 
 bp = Blueprint("api")
 bp.static(ASSETS_PATH, SWAGGER_UI_DIR, name="docs_assets")
@@ -277,104 +263,6 @@ async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
     return json(answer.body, status=answer.status, headers=answer.headers)
 
 
-class ContractRequest(Request):
-    """Sanic's request, with the two parts of the contract that live in the request on Sanic's
-    own server (a custom ``request_class`` is public Sanic API):
-
-    - ``receive_body``, Sanic's documented hook for custom body handling: core's ``read_body``,
-      which refuses a body past ``max_body_bytes`` (over ASGI the middleware refuses it first);
-    - ``path``, the path Sanic routes on (``Sanic.handle_request`` routes on ``request.path``,
-      sanic/app.py, Sanic 25.12): the path below the prefix once the contract has decided it.
-      Sanic has no root-path setting and ``Request.path`` no setter (it reads the URL parsed
-      when the request was made); overriding the property keeps off Sanic's private
-      ``_parsed_url``.
-    """
-
-    route_path: str | None = None
-
-    @property
-    def path(self) -> str:
-        return super().path if self.route_path is None else self.route_path
-
-    async def respond(self, response: Any = None, **kwargs: Any) -> Any:
-        """Where every answer passes, the error handler's too:
-
-        - over ASGI, an answer with its whole body gets its ``Content-Length``, which Sanic's
-          own server sets (sanic/http/http1.py) and its ASGI side does not. Without it the
-          ASGI server sends it chunked, and Go's ``httputil.ReverseProxy`` (Traefik) now and
-          then cuts such an answer to a request with a body short (golang/go#40747);
-        - on Sanic's own server, a path-only ``Location`` gets the prefix (over ASGI the
-          middleware adds it).
-        """
-        if response is not None:
-            if self.app.asgi:
-                if response.body is not None and has_message_body(response.status):
-                    response.headers.setdefault("content-length", str(len(response.body)))
-            elif (location := response.headers.get("location")) and getattr(self.ctx, "root", ""):
-                rewrites = getattr(self.ctx, "proxy_prefixes_redirects", False)
-                root = location_root(response.status, self.ctx.root, rewrites)
-                response.headers["location"] = prefixed(location, root)
-        return await super().respond(response, **kwargs)
-
-    async def receive_body(self) -> None:
-        if self.body:
-            return
-        limit: int = self.app.ctx.service.settings.max_body_bytes
-        try:
-            # Sanic's Http object at run time; its type stub declares no iteration.
-            self.body = await read_body(cast(AsyncIterable[bytes], self.stream), limit)
-        except PayloadTooLarge:  # Sanic's own REQUEST_MAX_SIZE, past what read_body drains
-            raise BodyTooLarge(limit) from None
-
-
-def decide(request: ContractRequest, contract: Contract) -> None:
-    """The contract on Sanic's own server, which runs no ASGI middleware, with the same
-    :class:`core.asgi.Contract` as over ASGI, before Sanic routes the request
-    (:meth:`ContractSanic.handle_request`); ``Location`` is prefixed as the request responds
-    (:meth:`ContractRequest.respond`). Over ASGI, the middleware in front of Sanic has done
-    both; here Sanic only learns what it left in the scope.
-    """
-    if request.app.asgi:
-        request.ctx.root = request.scope.get("root_path", "")
-        # Sanic over ASGI ignores the scope's scheme (sanic/models/asgi.py MockTransport
-        # answers "sslcontext"; ConnInfo asks for "ssl_object", Sanic 25.12): say it here.
-        request.parsed_forwarded = {"proto": request.scope.get("scheme", "http")}
-        return
-    forwarded = any(name[:12].lower() == "x-forwarded-" for name in request.headers)
-    if contract.leaves_alone(request.method, request.path, "", forwarded):
-        # The common request, which the decision below would leave as it came: skip
-        # building its head (a seventh of the adapter's time on GET /hello, py-spy).
-        request.ctx.root = ""
-        request.ctx.proxy_prefixes_redirects = False
-        request.parsed_forwarded = {}
-        return
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()]
-    head = RequestHead(
-        request.method,
-        request.path,
-        None,
-        request.query_string.encode("latin-1"),
-        "",  # Sanic's own server has no root path; ASGI_COMPARE_ROOT_PATH gives one
-        headers,
-        request.ip,
-        forwarded_headers(headers),
-    )
-    d = contract.decide(head)
-    request.ctx.root = d.root
-    request.ctx.proxy_prefixes_redirects = d.proxy_prefixes_redirects
-    if d.answer is not None:
-        raise d.answer
-    # Sanic's HTTP layer decided at parse time that a HEAD answer has no body; route as GET.
-    request.method = d.method
-    if d.route_path != head.path:
-        request.route_path = d.route_path
-    # What request.scheme, .host and .client_ip read (Request.forwarded caches Sanic's own
-    # parse in the public parsed_forwarded, Sanic 25.12): the contract's trust rule instead.
-    facts = d.forwarded or ForwardedFacts()
-    sent = {"proto": facts.scheme, "host": facts.host, "for": facts.client}
-    request.parsed_forwarded = {k: v for k, v in sent.items() if v}
-
-
 class ApiRequest(ContractRequest):
     """The query and the body as FastAPI reads them, for sanic-ext's ``@validate``."""
 
@@ -388,55 +276,12 @@ class ApiRequest(ContractRequest):
         return self.parsed_json
 
 
-class ContractSanic(Sanic):  # type: ignore[type-arg]
-    """Sanic with core's ASGI middleware in front of its ASGI entrypoint.
-
-    Sanic takes no ASGI middleware of its own: ``app.__call__`` is where an ASGI server enters.
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.ctx.contract(scope, receive, send)
-
-    async def handle_request(self, request: Request) -> None:
-        """The contract's decision first, then Sanic's own handling. Here rather than in the
-        ``http.routing.before`` signal, which Sanic dispatches inside ``handle_request`` at
-        the same point: a signal with a handler costs every request its dispatch (15% of
-        GET /hello's requests a second on uvicorn). An answer the contract raises goes to
-        the error handler, as it would from the signal."""
-        try:
-            decide(cast(ContractRequest, request), self.ctx.contract.contract)
-        except Exception as exc:
-            await self.handle_exception(request, exc)
-            return
-        await super().handle_request(request)
-
-
-BASE_NAME = "asgi_compare"
-
-
-def _unused_name(base: str) -> str:
-    """Sanic refuses two apps of one name in a process; the first app keeps ``base``."""
-    name, n = base, 0
-    while True:
-        try:
-            Sanic.get_app(name)
-        except SanicException:
-            return name
-        n += 1
-        name = f"{base}_{n}"
-
-
 def create_app(settings: Settings | None = None, service: Service | None = None) -> ContractSanic:
     service = Service.create(settings) if service is None else service
-    name = _unused_name(BASE_NAME)
-    app = ContractSanic(name, request_class=ApiRequest)
+    # One name per app, as Sanic's registry wants; TouchUp runs once a process, when its first
+    # app starts (both in sanic_app.contract).
+    app = ContractSanic(unused_name(), request_class=ApiRequest)
     app.config.AUTO_EXTEND = False  # sanic-ext, when installed, would add its own /docs
-    # TouchUp rewrites Sanic's request handling in place, for the whole process, dropping the
-    # signal dispatches no handler listens to; run a second time it fails (KeyError:
-    # 'http1_request_header'). The first app of a process (the one servers load) runs it; the
-    # apps a test suite creates after it share the rewritten methods, as all are alike.
-    # Measured: without it the adapter served about half of bare Sanic's requests per second.
-    app.config.TOUCHUP = name == BASE_NAME
     # Sanic's own server stops reading a body past this; ContractRequest refuses one past
     # max_body_bytes (over ASGI, the contract's middleware refuses it first).
     app.config.REQUEST_MAX_SIZE = service.settings.max_body_bytes + DRAIN_BYTES

@@ -1,0 +1,181 @@
+"""The contract on Sanic's own server, which runs no ASGI middleware, and what Sanic asks of a
+process that creates several apps. ``sanic_app.app`` is Sanic as its docs write it; this is
+the bridge it needs beyond that.
+
+- :class:`ContractRequest`: the body limit, the path Sanic routes on, and the prefix on a
+  ``Location`` (its ``respond``);
+- :func:`decide`: the same :class:`core.asgi.Contract` as over ASGI, before Sanic routes;
+- :class:`ContractSanic`: core's ASGI middleware in front of Sanic's ASGI entrypoint, the
+  decision in ``handle_request``, and TouchUp once a process;
+- :func:`unused_name`: an app name Sanic's registry has not seen in this process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable
+from typing import Any, cast
+
+from sanic import Request, Sanic
+from sanic.exceptions import PayloadTooLarge, SanicException
+from sanic.helpers import has_message_body
+
+from core.asgi import Contract, Receive, RequestHead, Scope, Send, read_body
+from core.errors import BodyTooLarge
+from core.forwarded import ForwardedFacts
+from core.head import forwarded_headers
+from core.prefix import location_root, prefixed
+
+__all__ = ["NAME", "ContractRequest", "ContractSanic", "decide", "unused_name"]
+
+
+class ContractRequest(Request):
+    """Sanic's request, with the two parts of the contract that live in the request on Sanic's
+    own server (a custom ``request_class`` is public Sanic API):
+
+    - ``receive_body``, Sanic's documented hook for custom body handling: core's ``read_body``,
+      which refuses a body past ``max_body_bytes`` (over ASGI the middleware refuses it first);
+    - ``path``, the path Sanic routes on (``Sanic.handle_request`` routes on ``request.path``,
+      sanic/app.py, Sanic 25.12): the path below the prefix once the contract has decided it.
+      Sanic has no root-path setting and ``Request.path`` no setter (it reads the URL parsed
+      when the request was made); overriding the property keeps off Sanic's private
+      ``_parsed_url``.
+    """
+
+    route_path: str | None = None
+
+    @property
+    def path(self) -> str:
+        return super().path if self.route_path is None else self.route_path
+
+    async def respond(self, response: Any = None, **kwargs: Any) -> Any:
+        """Where every answer passes, the error handler's too:
+
+        - over ASGI, an answer with its whole body gets its ``Content-Length``, which Sanic's
+          own server sets (sanic/http/http1.py) and its ASGI side does not. Without it the
+          ASGI server sends it chunked, and Go's ``httputil.ReverseProxy`` (Traefik) now and
+          then cuts such an answer to a request with a body short (golang/go#40747);
+        - on Sanic's own server, a path-only ``Location`` gets the prefix (over ASGI the
+          middleware adds it).
+        """
+        if response is not None:
+            if self.app.asgi:
+                if response.body is not None and has_message_body(response.status):
+                    response.headers.setdefault("content-length", str(len(response.body)))
+            elif (location := response.headers.get("location")) and getattr(self.ctx, "root", ""):
+                rewrites = getattr(self.ctx, "proxy_prefixes_redirects", False)
+                root = location_root(response.status, self.ctx.root, rewrites)
+                response.headers["location"] = prefixed(location, root)
+        return await super().respond(response, **kwargs)
+
+    async def receive_body(self) -> None:
+        if self.body:
+            return
+        limit: int = self.app.ctx.service.settings.max_body_bytes
+        try:
+            # Sanic's Http object at run time; its type stub declares no iteration.
+            self.body = await read_body(cast(AsyncIterable[bytes], self.stream), limit)
+        except PayloadTooLarge:  # Sanic's own REQUEST_MAX_SIZE, past what read_body drains
+            raise BodyTooLarge(limit) from None
+
+
+def decide(request: ContractRequest, contract: Contract) -> None:
+    """The contract on Sanic's own server, which runs no ASGI middleware, with the same
+    :class:`core.asgi.Contract` as over ASGI, before Sanic routes the request
+    (:meth:`ContractSanic.handle_request`); ``Location`` is prefixed as the request responds
+    (:meth:`ContractRequest.respond`). Over ASGI, the middleware in front of Sanic has done
+    both; here Sanic only learns what it left in the scope.
+    """
+    if request.app.asgi:
+        request.ctx.root = request.scope.get("root_path", "")
+        # Sanic over ASGI ignores the scope's scheme (sanic/models/asgi.py MockTransport
+        # answers "sslcontext"; ConnInfo asks for "ssl_object", Sanic 25.12): say it here.
+        request.parsed_forwarded = {"proto": request.scope.get("scheme", "http")}
+        return
+    forwarded = any(name[:12].lower() == "x-forwarded-" for name in request.headers)
+    if contract.leaves_alone(request.method, request.path, "", forwarded):
+        # The common request, which the decision below would leave as it came: skip
+        # building its head (a seventh of the adapter's time on GET /hello, py-spy).
+        request.ctx.root = ""
+        request.ctx.proxy_prefixes_redirects = False
+        request.parsed_forwarded = {}
+        return
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()]
+    head = RequestHead(
+        request.method,
+        request.path,
+        None,
+        request.query_string.encode("latin-1"),
+        "",  # Sanic's own server has no root path; ASGI_COMPARE_ROOT_PATH gives one
+        headers,
+        request.ip,
+        forwarded_headers(headers),
+    )
+    d = contract.decide(head)
+    request.ctx.root = d.root
+    request.ctx.proxy_prefixes_redirects = d.proxy_prefixes_redirects
+    if d.answer is not None:
+        raise d.answer
+    # Sanic's HTTP layer decided at parse time that a HEAD answer has no body; route as GET.
+    request.method = d.method
+    if d.route_path != head.path:
+        request.route_path = d.route_path
+    # What request.scheme, .host and .client_ip read (Request.forwarded caches Sanic's own
+    # parse in the public parsed_forwarded, Sanic 25.12): the contract's trust rule instead.
+    facts = d.forwarded or ForwardedFacts()
+    sent = {"proto": facts.scheme, "host": facts.host, "for": facts.client}
+    request.parsed_forwarded = {k: v for k, v in sent.items() if v}
+
+
+class ContractSanic(Sanic):  # type: ignore[type-arg]
+    """Sanic with core's ASGI middleware in front of its ASGI entrypoint.
+
+    Sanic takes no ASGI middleware of its own: ``app.__call__`` is where an ASGI server enters.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.ctx.contract(scope, receive, send)
+
+    async def handle_request(self, request: Request) -> None:
+        """The contract's decision first, then Sanic's own handling. Here rather than in the
+        ``http.routing.before`` signal, which Sanic dispatches inside ``handle_request`` at
+        the same point: a signal with a handler costs every request its dispatch (15% of
+        GET /hello's requests a second on uvicorn). An answer the contract raises goes to
+        the error handler, as it would from the signal."""
+        try:
+            decide(cast(ContractRequest, request), self.ctx.contract.contract)
+        except Exception as exc:
+            await self.handle_exception(request, exc)
+            return
+        await super().handle_request(request)
+
+    async def _startup(self) -> None:
+        """Sanic's start-up (``Sanic._startup``, sanic/app.py, Sanic 25.12), which runs TouchUp
+        when ``config.TOUCHUP`` is on: a rewrite of Sanic's request handling, in place for the
+        whole process, that drops the dispatch of every signal no handler listens to. Run a
+        second time in a process it fails (``KeyError: 'http1_request_header'``), so the first
+        app of a process to start runs it, whichever was created first; the apps a test suite
+        starts after it share the rewritten methods, as all are alike. Measured: without it
+        the adapter served about half of bare Sanic's requests per second."""
+        global _touched_up
+        self.config.TOUCHUP = not _touched_up
+        _touched_up = True
+        await super()._startup()
+
+
+_touched_up = False  # whether an app of this process has started, and so run TouchUp
+
+
+NAME = "asgi_compare"
+
+
+def unused_name() -> str:
+    """Sanic refuses two apps of one name in a process (its app registry); the first app keeps
+    ``NAME``, the next ones (a test suite's) are ``asgi_compare_1``, ``asgi_compare_2``..."""
+    name, n = NAME, 0
+    while True:
+        try:
+            Sanic.get_app(name)
+        except SanicException:
+            return name
+        n += 1
+        name = f"{NAME}_{n}"
