@@ -17,9 +17,10 @@ import pytest
 
 from asgi_compare.harness import free_port
 from asgi_compare.harness.postgres import PostgresMissing, PostgresServer, server_bindir
+from conformance_tests._apis import OUTAGE_BOUND_S
 from core.errors import ItemNotFound, ModelNotFitted, StoreUnavailable, error_response
 from core.models import FitData, Item
-from core.postgres import WAIT_S, PostgresDatabase, PostgresItemStore, PostgresModelStore
+from core.postgres import PostgresDatabase, PostgresItemStore, PostgresModelStore
 from core.service import Service
 from core.settings import Settings, SettingsError
 from core.store import open_stores
@@ -162,19 +163,19 @@ def test_an_outage_is_a_503_and_the_store_recovers(postgres: PostgresServer, url
                 started = time.monotonic()
                 with pytest.raises(StoreUnavailable):
                     call()
-                assert time.monotonic() - started < WAIT_S + 1.0
+                assert time.monotonic() - started < OUTAGE_BOUND_S
         finally:
             postgres.start()
         answer = error_response(StoreUnavailable())
         assert (answer.status, answer.headers) == (503, {"Retry-After": "5"})
         assert answer.json_bytes().startswith(b'{"detail": "The database is not available')
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # a restart on a loaded machine takes seconds
         while True:  # the pool reconnects by itself: no new store, no restart
             try:
                 assert items.page(0, 100) == acknowledged
                 break
             except StoreUnavailable:
-                assert time.monotonic() < deadline, "not recovered in 15 s"
+                assert time.monotonic() < deadline, "not recovered in 60 s"
                 time.sleep(0.2)
         assert items.add(Item(name="after", price=1.0)).id == len(acknowledged)
 

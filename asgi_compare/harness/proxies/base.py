@@ -234,8 +234,9 @@ class ProxyProcess(Proxy):
                 self.proc = processes.spawn(self.command(), self.env(), self.log)
             self._served = set(self.routes)
             try:
-                processes.wait_for_port(listen, self.proc, self.error_log, 15.0)
-                self.wait_routed(self.routes[listen], time.monotonic() + 15.0)
+                # Hang guards: a proxy that never listens or routes fails here, not the test.
+                processes.wait_for_port(listen, self.proc, self.error_log, 60.0)
+                self.wait_routed(self.routes[listen], time.monotonic() + 60.0)
             except RuntimeError as exc:
                 processes.stop(self.proc)
                 self.proc = None
