@@ -111,16 +111,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     chosen = selection(metafunc.config)
     names = metafunc.fixturenames
+    # A test that starts servers of its own shares none of its target's: it stays spread.
+    shares = metafunc.definition.get_closest_marker("starts_servers") is None
     if "target" in names and "framework" in names:
         pairs = [
-            pytest.param(f, t, id=f"{f}-{t.id}", marks=_same_worker(t)) for f, t in chosen.pairs()
+            pytest.param(f, t, id=f"{f}-{t.id}", marks=_same_worker(t) if shares else ())
+            for f, t in chosen.pairs()
         ]
         metafunc.parametrize(("framework", "target"), pairs, scope="session")
-    elif "target" in names:  # the differential test: every adapter on one target
+    elif "target" in names:  # the differential test: every adapter on one target, its own four
         targets = [
-            pytest.param(t, id=t.id, marks=_same_worker(t))
-            for t in chosen.targets
-            if t.server not in ("native", "url")
+            pytest.param(t, id=t.id) for t in chosen.targets if t.server not in ("native", "url")
         ]
         if targets:  # with none, the test is deselected rather than skipped
             metafunc.parametrize("target", targets, scope="session")
@@ -129,10 +130,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _same_worker(target: Target) -> tuple[pytest.MarkDecorator, ...]:
-    """Under pytest-xdist's ``--dist loadgroup`` (make test), every test of a real server's
-    target runs on one worker, which starts that target's servers and proxy once; spread test
-    by test, each worker started each of them (39% of a loaded run's worker time went to
-    fixture setup). In-process tests start nothing, and stay spread."""
+    """Under pytest-xdist's ``--dist loadgroup`` (make test), the tests that share a real
+    server's target (the ``deployment`` behind ``api``) run on one worker, which starts that
+    target's servers and proxy once; spread test by test, each worker started each of them
+    (39% of a loaded run's worker time went to fixture setup). In-process tests start nothing,
+    and stay spread."""
     return () if target.in_process else (pytest.mark.xdist_group(target.id),)
 
 
