@@ -25,8 +25,9 @@ TITLES = {"fastapi": "FastAPI", "quart": "Quart", "falcon": "Falcon", "sanic": "
 ACCOUNTS: dict[str, dict[str, str]] = {
     "fastapi": {
         "routing": "Decorators on an `APIRouter`, each route named for core's table "
-        '(`@router.get("/items/{item_id}", name="get_item")`); `create_app()` puts the '
-        "router's routes on the app's own (`FastAPI(routes=router.routes, ...)`).",
+        '(`@router.get("/items/{item_id}", name="get_item")`); `create_app()` includes '
+        'it into the app (`app.include_router(router)`), as FastAPI\'s "Bigger Applications" '
+        "does.",
         "validation": "Type hints and core's pydantic models in the signature; FastAPI "
         "validates and writes the 422 itself (its handler is swapped for core's encoder, "
         "which survives a NaN input).",
@@ -34,11 +35,13 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "The errors each route documents come from core's route table, through FastAPI's "
         "custom route class (`APIRouter(route_class=DocumentedRoute, ...)`).",
         "sync and async": "`async def` for I/O; plain `def` for fit, predict and plot, which "
-        "FastAPI runs in its threadpool.",
+        "FastAPI runs in its threadpool. A large /fit body never reaches FastAPI: core's "
+        "middleware fits it in a worker process (`fit_pool=service.fit_pool`), as for all four.",
         "docs": "FastAPI writes the OpenAPI document; /docs is FastAPI's own recipe for "
         "self-hosted Swagger UI, its files from the swagger-ui-py package.",
         "root_path": "Starlette routes either form of the scope's path; the redirect and "
-        "Location get the prefix from core's middleware (`app.add_middleware`).",
+        "Location get the prefix from core's middleware (`app.add_middleware`), whose prefix "
+        "layer is `PrefixMiddleware`, the one the proxy report gives users.",
     },
     "quart": {
         "routing": "A `Blueprint` with Werkzeug rules (`/items/<item_id>`), registered by "
@@ -48,7 +51,8 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "core's models (`QuartSchema` set up without docs routes of its own); path values, which "
         "quart-schema leaves alone, through core's `path_params`. A request class reads the query "
         "and the body as FastAPI does, and one `app_errorhandler` answers quart-schema's errors "
-        "through `core.validation.invalid_request`.",
+        "through `core.validation.invalid_request`. Handlers return core's models "
+        "(`async def hello() -> Message`), which quart-schema's `make_response` turns into JSON.",
         "errors": "`@bp.app_errorhandler(ApiError)` and `@bp.app_errorhandler(HTTPException)` "
         "answer core's errors and Quart's own through core's table; any other exception goes "
         "on to core's middleware, which logs it and answers 500.",
@@ -62,8 +66,10 @@ ACCOUNTS: dict[str, dict[str, str]] = {
     "falcon": {
         "routing": "Resource classes that receive their collaborators, with suffixed "
         "responders (`on_get_item`) grouping related routes, as Falcon's asgilook example does.",
-        "validation": "Falcon has no validation library: raw `req.query_string`, path values "
-        "and body, validated by core's `RequestParser` with the same pydantic models.",
+        "validation": "Falcon has no validation library: a hook, `@falcon.before(parsed(...))`, "
+        "validates the path values, `req.query_string` and the body with core's "
+        "`RequestParser` and the same pydantic models, and hands the responder the models "
+        "(`path`, `query`, `body`).",
         "errors": "`app.add_error_handler(ApiError, _handle_error)` and "
         "`app.add_error_handler(falcon.HTTPError, _handle_error)` answer through core's table; "
         "`app.add_error_handler(Exception, _reraise)` raises anything else again, out to core's "

@@ -5,46 +5,48 @@ Each rule is a small named piece, reading one :class:`~core.head.RequestHead`:
 
 - :class:`~core.prefix.Prefix`: the prefix (configured, the scope's ``root_path``, or a trusted
   ``X-Forwarded-Prefix``), the path in the form the framework routes on, and the prefix on
-  path-only ``Location`` headers (:class:`~core.prefix.PrefixMiddleware` for any ASGI app);
+  path-only ``Location`` headers;
 - :class:`~core.forwarded.Forwarded`: a trusted peer's scheme, host and client;
 - :class:`~core.apikey.ApiKey`: with ``ASGI_COMPARE_API_KEY`` set, 401 without it;
 - :class:`~core.route_answers.RouteAnswers`: 404, 405, 307 for a trailing slash, HEAD as GET;
-- :mod:`core.body`: the body limit, 413 while reading;
+- :mod:`core.body`: the body limit, 413 while reading; :mod:`core.offload`: a large /fit body
+  read and fitted in a worker process;
 - :func:`~core.errors.server_error`: one log record and the bare 500, for anything unexpected.
 
-:class:`Contract` decides a request with them; :class:`ContractMiddleware` applies the decision
-over ASGI. Sanic's own server runs no ASGI middleware; ``sanic_app`` applies the same
-:class:`Contract` to Sanic's request.
+:class:`Contract` decides a request with them. Over ASGI, :class:`ContractMiddleware` is a
+stack of one-concern layers, as Starlette composes its middlewares: the answer of last resort
+(the 500, HEAD's empty body) outermost, then :class:`~core.prefix.PrefixMiddleware` (the very
+middleware the proxy report tells users to apply to their own apps), then
+:class:`ContractRules`, the rest of the decision, below the prefix. Sanic's own server runs no
+ASGI middleware; ``sanic_app.contract`` applies the same :class:`Contract`, prefix included,
+to Sanic's request.
 """
 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from core.apikey import ApiKey
 from core.body import BODYLESS, DRAIN_BYTES, limited, read_body
 from core.errors import ApiError, BodyTooLarge, ErrorResponse, error_response, server_error
 from core.forwarded import Forwarded, ForwardedFacts
 from core.head import ASGIApp, Message, Receive, RequestHead, Scope, Send
-from core.prefix import (
-    Prefix,
-    PrefixMiddleware,
-    location_root,
-    prefix_locations,
-    strip_root,
-    with_prefix,
-)
+from core.prefix import Prefix, PrefixMiddleware, strip_root
 from core.route_answers import RouteAnswers
 from core.routes import ROUTES, RouteTable
 from core.settings import Settings
 from core.trust import TrustedPeers
+
+if TYPE_CHECKING:  # core.offload brings the stores and the model: only for an app that has them
+    from core.offload import FitPool
 
 __all__ = [
     "DRAIN_BYTES",
     "ASGIApp",
     "Contract",
     "ContractMiddleware",
+    "ContractRules",
     "Decision",
     "Message",
     "PrefixMiddleware",
@@ -85,8 +87,7 @@ class Contract:
     def passes(self, scope: Scope) -> bool:
         """Whether the middleware may hand this request on exactly as it came: what
         :meth:`leaves_alone` says, with an ASCII query and an HTTP version every framework
-        reads. Most requests are; they then skip the head, the decision and the copy of the
-        scope (measured in-process, 3.5 of Falcon's 11.5 us on GET /hello; now 1.7)."""
+        reads. Most requests are."""
         return (
             scope.get("http_version") != "1"
             and scope.get("query_string", b"").isascii()
@@ -110,23 +111,31 @@ class Contract:
             and self.answers.answer(method, path, b"") is None
         )
 
-    def decide(self, head: RequestHead) -> Decision:
-        root = self.prefix.of(head)
+    def decide(self, head: RequestHead, root: str | None = None) -> Decision:
+        """The decision on one request. ``root`` is the prefix when a layer in front has
+        decided it (over ASGI, :class:`~core.prefix.PrefixMiddleware`, into the scope's
+        ``root_path``); None decides it here, from the head (Sanic's own server)."""
+        decided = root is not None
+        root = self.prefix.of(head) if root is None else root
         route_path = strip_root(head.path, root)
         method = RouteAnswers.method(head.method)
         answer: ApiError | None = None if self.key is None else self.key.refuses(head, route_path)
         if answer is None:
             answer = self.answers.answer(method, route_path, head.query_string)
-        rewrites = bool(root) and self.prefix.proxy_prefixes_redirects(head)
+        rewrites = bool(root) and not decided and self.prefix.proxy_prefixes_redirects(head)
         if answer is not None:
             return Decision(root, route_path, method, answer, proxy_prefixes_redirects=rewrites)
         return Decision(root, route_path, method, None, self.forwarded.of(head), rewrites)
 
 
 class ContractMiddleware:
-    """Applies :class:`Contract` around an ASGI app; ``path_includes_root`` is the form the
-    wrapped framework routes on. It is the outermost layer, so an unexpected error that
-    reaches it is logged once and answered with the bare 500."""
+    """The contract around an ASGI app; ``path_includes_root`` is the form the wrapped framework
+    routes on, and ``fit_pool`` takes /fit's large bodies (``core.offload``; None: none).
+
+    It is the outermost layer, so an unexpected error that reaches it is logged once and
+    answered with the bare 500; a HEAD answer leaves it without a body. Inside it,
+    :class:`~core.prefix.PrefixMiddleware` and then :class:`ContractRules` do the rest. A
+    request that no layer would change (:meth:`Contract.passes`) goes to the app directly."""
 
     def __init__(
         self,
@@ -135,11 +144,17 @@ class ContractMiddleware:
         *,
         path_includes_root: bool = True,
         routes: RouteTable = ROUTES,
+        fit_pool: FitPool | None = None,
     ) -> None:
+        settings = settings or Settings()
         self.app = app
-        self.contract = Contract(settings or Settings(), routes)
-        self.path_includes_root = path_includes_root
-        self.max_body_bytes = self.contract.settings.max_body_bytes
+        self.contract = Contract(settings, routes)
+        self.stack = PrefixMiddleware(
+            ContractRules(app, self.contract, fit_pool),
+            root_path=settings.root_path,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            path_includes_root=path_includes_root,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if "asgi" not in scope:
@@ -152,36 +167,59 @@ class ContractMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.contract.passes(scope):
-            await self._pass(scope, receive, send)
-            return
-        head = RequestHead.from_scope(scope)
-        d = self.contract.decide(head)
-        root, bodyless_answer = d.root, head.method == "HEAD"
-        rewrites = d.proxy_prefixes_redirects
+        # Most requests pass: they skip the head, the decision and the copy of the scope
+        # (measured in-process, 3.5 of Falcon's 11.5 us on GET /hello; then 1.7).
+        app = self.app if self.contract.passes(scope) else self.stack
+        method = scope["method"]
+        bodyless = method == "HEAD"
         started = False
 
-        async def send_wrapper(message: Message) -> None:
+        async def send_answer(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if root:
-                    at = location_root(message["status"], root, rewrites)
-                    message["headers"] = prefix_locations(message.get("headers", ()), at)
-            elif bodyless_answer and message["type"] == "http.response.body":
+            elif bodyless and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
 
+        try:
+            await app(scope, receive, send_answer)
+        except Exception as exc:
+            if started:
+                raise  # too late for a 500: the server logs it and drops the connection
+            await answer_error(exc, send_answer, method, scope["path"])
+
+
+class ContractRules:
+    """The contract below the prefix, which :class:`~core.prefix.PrefixMiddleware` in front
+    has put in the scope's ``root_path``: the key, the route table's answers, the body limit,
+    /fit's large bodies, a trusted peer's scheme, host and client, HEAD routed as GET, and a
+    scope every framework reads."""
+
+    def __init__(self, app: ASGIApp, contract: Contract, fit_pool: FitPool | None = None) -> None:
+        self.app = app
+        self.contract = contract
+        self.fit_pool = fit_pool
+        self.max_body_bytes = contract.settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        head = RequestHead.from_scope(scope)
+        d = self.contract.decide(head, head.root_path)
         if d.answer is not None:
-            await send_error(send_wrapper, error_response(d.answer))
+            await send_error(send, error_response(d.answer))
             return
         if head.method not in BODYLESS:
             try:
-                receive = await limited(receive, head.headers, self.max_body_bytes)
+                body, receive = await limited(receive, head.headers, self.max_body_bytes)
             except BodyTooLarge as exc:
-                await send_error(send_wrapper, error_response(exc))
+                await send_error(send, error_response(exc))
                 return
-        inner = with_prefix(scope, root, d.route_path, self.path_includes_root)
+            pool = self.fit_pool
+            if body is not None and pool is not None and pool.offloads(d.method, d.route_path):
+                if pool.takes(body):  # before the framework decodes it, holding up the loop
+                    await self._fit(pool, body, head, send)
+                    return
+        inner = dict(scope)
         inner["method"] = d.method
         query = scope.get("query_string", b"")
         if not query.isascii():
@@ -196,30 +234,21 @@ class ContractMiddleware:
             inner["http_version"] = "1.0"
         if d.forwarded is not None:
             Forwarded.apply(inner, d.forwarded)
+        await self.app(inner, receive, send)
+
+    @staticmethod
+    async def _fit(pool: FitPool, body: bytes, head: RequestHead, send: Send) -> None:
+        """/fit of a large body, answered as the adapters answer it: the coefficients, or the
+        error the framework's own validation would have raised, through core's table."""
         try:
-            await self.app(inner, receive, send_wrapper)
-        except Exception as exc:
-            if started:
-                raise  # too late for a 500: the server logs it and drops the connection
-            await answer_error(exc, send_wrapper, head.method, d.route_path)
-
-    async def _pass(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A request the contract leaves as it came (:meth:`Contract.passes`): the server's
-        own scope and receive go to the app; an unexpected error is still answered here."""
-        started = False
-
-        async def send_started(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
-        method, path = scope["method"], scope["path"]
-        try:
-            await self.app(scope, receive, send_started)
-        except Exception as exc:
-            if started:
-                raise  # too late for a 500: the server logs it and drops the connection
-            await answer_error(exc, send, method, path)
+            coefs = await pool.fit(body, head.header(b"content-type"))
+        except ApiError as exc:
+            await send_error(send, error_response(exc))
+            return
+        data = coefs.model_dump_json().encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")

@@ -38,12 +38,15 @@ async def read_body(chunks: AsyncIterable[bytes], limit: int) -> bytes:
     return b"".join(kept)
 
 
-async def limited(receive: Receive, headers: Iterable[tuple[bytes, bytes]], limit: int) -> Receive:
-    """``receive`` with the body read up front by :func:`read_body`, handed on as one message."""
+async def limited(
+    receive: Receive, headers: Iterable[tuple[bytes, bytes]], limit: int
+) -> tuple[bytes | None, Receive]:
+    """The body, read up front by :func:`read_body`, and a ``receive`` that hands it on as one
+    message; the body is None when the client went away before it ended."""
     for name, value in headers:
         if name.lower() == b"content-length":
             if value.strip() == b"0":
-                return receive  # nothing to read: leave the server's messages alone
+                return b"", receive  # nothing to read: leave the server's messages alone
             break
     gone: Message | None = None  # the client went away mid-body: passed on as it came
 
@@ -70,4 +73,4 @@ async def limited(receive: Receive, headers: Iterable[tuple[bytes, bytes]], limi
         replayed = True
         return first
 
-    return replay
+    return (None if gone else body), replay

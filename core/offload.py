@@ -8,6 +8,9 @@ adapters' own rules (:class:`core.validation.RequestParser`, which answers as Fa
 fit it with :func:`core.regression.fit_of` and answer with the coefficients, or with the error
 to raise.
 A body up to ``offload_bytes`` stays in the server's process, where it costs less than the trip.
+The one place that hands a body on is core's ASGI layer (``core.asgi``), for all four adapters,
+before any framework reads it; on Sanic's own server, ``sanic_app.contract`` asks the same
+:meth:`FitPool.offloads`.
 
 The processes run under Linux's ``SCHED_IDLE`` policy (elsewhere at ``nice 19``): on a core they
 share with the event loop (the bench pins the server to one), they take the time the loop
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import ApiError, StoreUnavailable
 from core.models import Coefs, FitData
 from core.regression import MemoryModelStore, ModelStore, Regression, fit_of
+from core.routes import operation
 from core.settings import MEMORY, Settings
 from core.store import open_stores
 from core.validation import RequestParser
@@ -42,7 +46,9 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["FitPool", "FitPoolUnavailable"]
+__all__ = ["OFFLOADED", "FitPool", "FitPoolUnavailable"]
+
+OFFLOADED = operation("fit")  # the one route whose large bodies go to a worker process
 
 NICE = 19  # the workers' CPU priority: the lowest, so that the event loop's process comes first
 # Where a body waits for its worker: memory, where Linux has it.
@@ -167,6 +173,10 @@ class FitPool:
         # (multiprocessing refuses): there every body is read where it arrives, as before.
         self._usable = self._reachable and not multiprocessing.current_process().daemon
         self._closed = False
+
+    def offloads(self, method: str, route_path: str) -> bool:
+        """Whether a request's body may go to a worker: /fit's, once this pool can start one."""
+        return method == OFFLOADED.method and route_path == OFFLOADED.path and self._usable
 
     def takes(self, body: bytes) -> bool:
         """Whether ``body`` goes to a worker process rather than being read here."""

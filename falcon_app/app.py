@@ -2,20 +2,21 @@
 
 Resources are classes that receive their collaborators; related routes share a resource
 through suffixed responders (``on_get_item``). Falcon has no validation library of its own:
-handlers read raw parts of the request and let core's ``RequestParser`` validate them, so
-errors read exactly as FastAPI's. Blocking work (CPU,
-and the item and model stores, which may be a SQLite file) goes through
+a hook (``@falcon.before(parsed(...))``) lets core's ``RequestParser`` validate the path
+fields, query and body before the responder runs, so errors read exactly as FastAPI's.
+Blocking work (CPU, and the item and model stores, which may be a SQLite file) goes through
 ``falcon.util.sync_to_async``, which runs it in a thread off the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ParamSpec, TypeVar, cast
 
 import falcon
 import falcon.asgi
 from falcon.util import sync_to_async
+from pydantic import BaseModel
 
 from core import answers
 from core.about import about as about_app
@@ -36,7 +37,7 @@ from core.models import (
 from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
 from core.service import Service
 from core.settings import Settings
-from core.validation import RequestParser, path_params
+from core.validation import RequestParser
 
 Req = falcon.asgi.Request
 Resp = falcon.asgi.Response
@@ -47,11 +48,6 @@ T = TypeVar("T")
 async def in_thread(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """``falcon.util.sync_to_async``, typed: it returns what ``func`` returns."""
     return cast(T, await sync_to_async(func, *args, **kwargs))
-
-
-async def _body(req: Req) -> bytes:
-    data: bytes = await req.stream.read()
-    return data
 
 
 class DocsResource:
@@ -69,6 +65,31 @@ class DocsResource:
         resp.media = openapi_document(req.root_path, api_key=self.keyed)
 
 
+def parsed(
+    path: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+) -> Callable[[Req, Resp, object, dict[str, Any]], Awaitable[None]]:
+    """A hook for ``@falcon.before``: core's ``RequestParser`` validates the request's path
+    fields, query and body with core's models, in FastAPI's order and with all their errors in
+    one 422, and hands the responder ``path``, ``query`` and ``body`` (hooks may change the
+    responder's ``params``: Falcon's "Hooks" docs)."""
+
+    async def hook(req: Req, resp: Resp, resource: object, params: dict[str, Any]) -> None:
+        parser = RequestParser()
+        if path is not None:
+            params["path"] = parser.path(
+                path, {name: params.pop(name) for name in path.model_fields}
+            )
+        if query is not None:
+            params["query"] = parser.query(query, req.query_string)
+        if body is not None:
+            params["body"] = parser.body(body, await req.stream.read(), req.content_type)
+        parser.check()
+
+    return hook
+
+
 class DemoResource:
     async def on_get_hello(self, req: Req, resp: Resp) -> None:
         resp.media = answers.hello().model_dump()
@@ -82,24 +103,17 @@ class DemoResource:
             client=req.remote_addr,
         ).model_dump()
 
-    async def on_get_add(self, req: Req, resp: Resp) -> None:
-        parser = RequestParser()
-        q = parser.query(AddQuery, req.query_string)
-        parser.check()
-        resp.media = answers.add(q.x, q.y).model_dump()
+    @falcon.before(parsed(query=AddQuery))
+    async def on_get_add(self, req: Req, resp: Resp, query: AddQuery) -> None:
+        resp.media = answers.add(query.x, query.y).model_dump()
 
-    async def on_get_user(self, req: Req, resp: Resp, user_id: str) -> None:
-        parser = RequestParser()
-        path = parser.path(UserPath, {"user_id": user_id})
-        q = parser.query(UserQuery, req.query_string)
-        parser.check()
-        resp.media = answers.user(path.user_id, q.name).model_dump()
+    @falcon.before(parsed(path=UserPath, query=UserQuery))
+    async def on_get_user(self, req: Req, resp: Resp, path: UserPath, query: UserQuery) -> None:
+        resp.media = answers.user(path.user_id, query.name).model_dump()
 
-    async def on_get_async(self, req: Req, resp: Resp) -> None:
-        parser = RequestParser()
-        q = parser.query(DelayQuery, req.query_string)
-        parser.check()
-        resp.media = (await answers.async_route(q.delay)).model_dump()
+    @falcon.before(parsed(query=DelayQuery))
+    async def on_get_async(self, req: Req, resp: Resp, query: DelayQuery) -> None:
+        resp.media = (await answers.async_route(query.delay)).model_dump()
 
 
 class GreetingsResource:
@@ -117,71 +131,52 @@ class ItemsResource:
     def __init__(self, service: Service) -> None:
         self.items = service.items
 
-    async def on_get(self, req: Req, resp: Resp) -> None:
-        parser = RequestParser()
-        page = parser.query(Page, req.query_string)
-        parser.check()
-        items = await in_thread(self.items.page, page.offset, page.limit)
+    @falcon.before(parsed(query=Page))
+    async def on_get(self, req: Req, resp: Resp, query: Page) -> None:
+        items = await in_thread(self.items.page, query.offset, query.limit)
         resp.media = [i.model_dump() for i in items]
 
-    async def on_post(self, req: Req, resp: Resp) -> None:
-        parser = RequestParser()
-        item = parser.body(Item, await _body(req), req.content_type)
-        parser.check()
-        stored = await in_thread(self.items.add, item)
+    @falcon.before(parsed(body=Item))
+    async def on_post(self, req: Req, resp: Resp, body: Item) -> None:
+        stored = await in_thread(self.items.add, body)
         resp.status = falcon.HTTP_201
         resp.location = answers.item_location(stored)
         resp.media = stored.model_dump()
 
-    async def on_get_item(self, req: Req, resp: Resp, item_id: str) -> None:
-        ref = path_params(ItemRef, item_id=item_id)
-        stored = await in_thread(self.items.get, ref.item_id)
+    @falcon.before(parsed(path=ItemRef))
+    async def on_get_item(self, req: Req, resp: Resp, path: ItemRef) -> None:
+        stored = await in_thread(self.items.get, path.item_id)
         resp.media = stored.model_dump()
 
-    async def on_put_item(self, req: Req, resp: Resp, item_id: str) -> None:
-        parser = RequestParser()
-        ref = parser.path(ItemRef, {"item_id": item_id})
-        item = parser.body(Item, await _body(req), req.content_type)
-        parser.check()
-        stored = await in_thread(self.items.replace, ref.item_id, item)
+    @falcon.before(parsed(path=ItemRef, body=Item))
+    async def on_put_item(self, req: Req, resp: Resp, path: ItemRef, body: Item) -> None:
+        stored = await in_thread(self.items.replace, path.item_id, body)
         resp.media = stored.model_dump()
 
-    async def on_patch_item(self, req: Req, resp: Resp, item_id: str) -> None:
-        parser = RequestParser()
-        ref = parser.path(ItemRef, {"item_id": item_id})
-        patch = parser.body(ItemPatch, await _body(req), req.content_type)
-        parser.check()
-        changes = patch.model_dump(exclude_unset=True)
-        stored = await in_thread(self.items.update, ref.item_id, changes)
+    @falcon.before(parsed(path=ItemRef, body=ItemPatch))
+    async def on_patch_item(self, req: Req, resp: Resp, path: ItemRef, body: ItemPatch) -> None:
+        changes = body.model_dump(exclude_unset=True)
+        stored = await in_thread(self.items.update, path.item_id, changes)
         resp.media = stored.model_dump()
 
-    async def on_delete_item(self, req: Req, resp: Resp, item_id: str) -> None:
-        ref = path_params(ItemRef, item_id=item_id)
-        await in_thread(self.items.delete, ref.item_id)
+    @falcon.before(parsed(path=ItemRef))
+    async def on_delete_item(self, req: Req, resp: Resp, path: ItemRef) -> None:
+        await in_thread(self.items.delete, path.item_id)
         resp.status = falcon.HTTP_204
 
 
 class ModelResource:
     def __init__(self, service: Service) -> None:
         self.model = service.model
-        self.fit_pool = service.fit_pool
 
-    async def on_post_fit(self, req: Req, resp: Resp) -> None:
-        body = await _body(req)
-        if self.fit_pool.takes(body):  # large: read and fitted in a worker process
-            resp.media = (await self.fit_pool.fit(body, req.content_type)).model_dump()
-            return
-        parser = RequestParser()
-        data = parser.body(FitData, body, req.content_type)
-        parser.check()
-        coefs = await in_thread(self.model.fit, data)
+    @falcon.before(parsed(body=FitData))
+    async def on_post_fit(self, req: Req, resp: Resp, body: FitData) -> None:
+        coefs = await in_thread(self.model.fit, body)
         resp.media = coefs.model_dump()
 
-    async def on_post_predict(self, req: Req, resp: Resp) -> None:
-        parser = RequestParser()
-        data = parser.body(PredictData, await _body(req), req.content_type)
-        parser.check()
-        prediction = await in_thread(self.model.predict, data)
+    @falcon.before(parsed(body=PredictData))
+    async def on_post_predict(self, req: Req, resp: Resp, body: PredictData) -> None:
+        prediction = await in_thread(self.model.predict, body)
         resp.media = prediction.model_dump()
 
     async def on_get_coefs(self, req: Req, resp: Resp) -> None:
@@ -267,6 +262,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         cast(ASGIApp, app),  # Falcon types its scope as dict, core as MutableMapping
         service.settings,
         path_includes_root=False,
+        fit_pool=service.fit_pool,
     )
 
 

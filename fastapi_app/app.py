@@ -8,7 +8,7 @@ event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -177,35 +177,9 @@ def delete_item(item_id: ItemId, service: ServiceDep) -> Response:
     return Response(status_code=204)
 
 
-class FitRoute(DocumentedRoute):
-    """/fit, whose large bodies core reads and fits in a worker process (``core.offload``):
-    FastAPI would decode and validate them on the event loop, holding it up. A route handler
-    of its own is FastAPI's place to see the request first ("Custom Request and APIRoute
-    class"); a small body goes on to FastAPI's handler, and the document is unchanged."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route_handler(request: Request) -> Response:
-            body = await request.body()  # kept by the request for FastAPI's handler
-            pool = get_service(request).fit_pool
-            if not pool.takes(body):
-                return await handler(request)
-            coefs = await pool.fit(body, request.headers.get("content-type"))
-            return Response(coefs.model_dump_json(), media_type="application/json")
-
-        return route_handler
-
-
-fit_router = APIRouter(route_class=FitRoute)
-
-
-@fit_router.post("/fit", name="fit")
+@router.post("/fit", name="fit")
 def fit(data: FitData, service: ServiceDep) -> Coefs:
     return service.model.fit(data)
-
-
-router.include_router(fit_router)  # here, so that /fit keeps its place among the routes
 
 
 @router.post("/predict", name="predict")
@@ -258,11 +232,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
     service = Service.create(settings) if service is None else service
-    # The routes go on the app's own router, as `@app.get` puts them: included instead
-    # (`app.include_router(router)`), FastAPI 0.165 matches each request through the included
-    # router's own pass over its routes, 14 of the adapter's 54 us a GET /hello in-process.
     app = FastAPI(
-        routes=router.routes,
         title="asgi-compare",
         version="0.1.0",
         lifespan=lifespan,
@@ -270,13 +240,14 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         redoc_url=None,
     )
     app.state.service = service
+    app.include_router(router)
     # After the API's routes: Starlette tries routes in order, and every request would
     # first be matched against the mount's pattern.
     app.mount(ASSETS_PATH, StaticFiles(directory=SWAGGER_UI_DIR), name="docs_assets")
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
-    app.add_middleware(ContractMiddleware, settings=service.settings)
+    app.add_middleware(ContractMiddleware, settings=service.settings, fit_pool=service.fit_pool)
     if service.settings.api_key is not None:
         # FastAPI's way to extend its document ("Extending OpenAPI"): replace app.openapi.
         generate = app.openapi

@@ -14,9 +14,6 @@ Blocking work (CPU, and the item and model stores, which may be a SQLite file) g
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from types import MethodType
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -47,17 +44,23 @@ from core.about import about as about_app
 from core.asgi import ASGIApp, ContractMiddleware
 from core.errors import ApiError, error_response, http_error
 from core.models import (
+    About,
     AddQuery,
+    AddResult,
     Coefs,
     DelayQuery,
+    Empty,
     FitData,
+    Greeting,
     Item,
     ItemPatch,
     ItemRef,
+    Message,
     Page,
     PredictData,
     Prediction,
     StoredItem,
+    UserEcho,
     UserPath,
     UserQuery,
 )
@@ -110,89 +113,88 @@ async def openapi() -> dict[str, Any]:
     return openapi_document(request.root_path, api_key=_service().settings.api_key is not None)
 
 
-# Quart types a route's return without quart-schema's models (quart_schema.typing has them).
 @bp.get("/hello", endpoint="hello")
-async def hello() -> dict[str, Any]:
-    return answers.hello().model_dump()
+async def hello() -> Message:
+    return answers.hello()
 
 
 @bp.get("/about", endpoint="about")
-async def about() -> dict[str, Any]:
+async def about() -> About:
     return about_app(
         "quart",
         root_path=request.root_path,
         scheme=request.scheme,
         host=request.headers.get("host"),
         client=request.remote_addr,
-    ).model_dump()
+    )
 
 
 @bp.get("/add", endpoint="add")
 @validate_querystring(AddQuery)
-async def add(query_args: AddQuery) -> dict[str, Any]:
-    return answers.add(query_args.x, query_args.y).model_dump()
+async def add(query_args: AddQuery) -> AddResult:
+    return answers.add(query_args.x, query_args.y)
 
 
 @bp.get("/user/<user_id>", endpoint="user")
 @validate_querystring(UserQuery)
-async def user(user_id: str, query_args: UserQuery) -> dict[str, Any]:
+async def user(user_id: str, query_args: UserQuery) -> UserEcho:
     path = path_params(UserPath, user_id=user_id)
-    return answers.user(path.user_id, query_args.name).model_dump()
+    return answers.user(path.user_id, query_args.name)
 
 
 @bp.get("/async-route", endpoint="async_route")
 @validate_querystring(DelayQuery)
-async def async_route(query_args: DelayQuery) -> dict[str, Any]:
-    return (await answers.async_route(query_args.delay)).model_dump()
+async def async_route(query_args: DelayQuery) -> Message:
+    return await answers.async_route(query_args.delay)
 
 
 @bp.get("/greetings", endpoint="greetings")
-async def greetings() -> list[dict[str, Any]]:
-    return [g.model_dump() for g in _service().greetings.all()]
+async def greetings() -> list[Greeting]:
+    return _service().greetings.all()
 
 
 @bp.get("/greetings/<lang>", endpoint="greeting")
-async def greeting(lang: str) -> dict[str, Any]:
-    return _service().greetings.get(lang).model_dump()
+async def greeting(lang: str) -> Greeting:
+    return _service().greetings.get(lang)
 
 
 @bp.get("/items", endpoint="list_items")
 @validate_querystring(Page)
-async def list_items(query_args: Page) -> list[dict[str, Any]]:
+async def list_items(query_args: Page) -> list[StoredItem]:
     page = _service().items.page
     items: list[StoredItem] = await run_sync(page)(query_args.offset, query_args.limit)
-    return [i.model_dump() for i in items]
+    return items
 
 
 @bp.post("/items", endpoint="create_item")
 @validate_request(Item)
-async def create_item(data: Item) -> tuple[dict[str, Any], int, dict[str, str]]:
+async def create_item(data: Item) -> tuple[StoredItem, int, dict[str, str]]:
     stored: StoredItem = await run_sync(_service().items.add)(data)
-    return stored.model_dump(), 201, {"Location": answers.item_location(stored)}
+    return stored, 201, {"Location": answers.item_location(stored)}
 
 
 @bp.get("/items/<item_id>", endpoint="get_item")
-async def get_item(item_id: str) -> dict[str, Any]:
+async def get_item(item_id: str) -> StoredItem:
     ref = path_params(ItemRef, item_id=item_id)
     stored: StoredItem = await run_sync(_service().items.get)(ref.item_id)
-    return stored.model_dump()
+    return stored
 
 
 @bp.put("/items/<item_id>", endpoint="replace_item")
 @validate_request(Item)
-async def replace_item(item_id: str, data: Item) -> dict[str, Any]:
+async def replace_item(item_id: str, data: Item) -> StoredItem:
     ref = path_params(ItemRef, item_id=item_id)
     stored: StoredItem = await run_sync(_service().items.replace)(ref.item_id, data)
-    return stored.model_dump()
+    return stored
 
 
 @bp.patch("/items/<item_id>", endpoint="update_item")
 @validate_request(ItemPatch)
-async def update_item(item_id: str, data: ItemPatch) -> dict[str, Any]:
+async def update_item(item_id: str, data: ItemPatch) -> StoredItem:
     ref = path_params(ItemRef, item_id=item_id)
     changes = data.model_dump(exclude_unset=True)
     stored: StoredItem = await run_sync(_service().items.update)(ref.item_id, changes)
-    return stored.model_dump()
+    return stored
 
 
 @bp.delete("/items/<item_id>", endpoint="delete_item")
@@ -202,41 +204,24 @@ async def delete_item(item_id: str) -> tuple[str, int]:
     return "", 204
 
 
-def offload_large_fits(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    """A large body is read and fitted in a worker process (``core.offload``): quart-schema
-    would decode and validate it on the event loop, holding it up. A small one goes on."""
-
-    @wraps(handler)
-    async def decorated(*args: Any, **kwargs: Any) -> Any:
-        body: bytes = await request.get_data(cache=True, as_text=False, parse_form_data=False)
-        pool = _service().fit_pool
-        if not pool.takes(body):
-            return await handler(*args, **kwargs)
-        coefs = await pool.fit(body, request.headers.get("content-type"))
-        return coefs.model_dump()
-
-    return decorated
-
-
 @bp.post("/fit", endpoint="fit")
-@offload_large_fits
 @validate_request(FitData)
-async def fit(data: FitData) -> dict[str, Any]:
+async def fit(data: FitData) -> Coefs:
     coefs: Coefs = await run_sync(_service().model.fit)(data)
-    return coefs.model_dump()
+    return coefs
 
 
 @bp.post("/predict", endpoint="predict")
 @validate_request(PredictData)
-async def predict(data: PredictData) -> dict[str, Any]:
+async def predict(data: PredictData) -> Prediction:
     prediction: Prediction = await run_sync(_service().model.predict)(data)
-    return prediction.model_dump()
+    return prediction
 
 
 @bp.get("/coefs", endpoint="coefs")
-async def coefs() -> dict[str, Any]:
+async def coefs() -> Coefs:
     coefs: Coefs = await run_sync(_service().model.coefs)()
-    return coefs.model_dump()
+    return coefs
 
 
 @bp.get("/plot", endpoint="plot")
@@ -246,9 +231,9 @@ async def plot() -> Response:
 
 
 @bp.route("/reset", methods=["GET", "POST"], endpoint="reset")
-async def reset() -> dict[str, Any]:
+async def reset() -> Empty:
     await run_sync(_service().model.reset)()
-    return {}
+    return Empty()
 
 
 @bp.before_app_serving
@@ -289,12 +274,6 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     # Sets the configuration quart-schema's decorators read; no routes: /openapi.json and
     # /docs are core's, as for the other adapters.
     QuartSchema(app, openapi_path=None)
-    # quart-schema also wraps make_response, to turn the models a handler returns into JSON;
-    # it does so for a dict too, through a TypeAdapter built anew for every answer
-    # (quart_schema/conversion.py model_dump, quart-schema 0.25): 45 us of GET /hello's 140
-    # in-process. The handlers here return what Quart turns into JSON itself, so the app
-    # keeps Quart's own make_response.
-    app.make_response = MethodType(Quart.make_response, app)  # type: ignore[method-assign]
     # Quart's own limit agrees with the contract's, which the middleware enforces first.
     app.config["MAX_CONTENT_LENGTH"] = service.settings.max_body_bytes
     # Any other exception is raised on to the contract's middleware, which logs it once and
@@ -309,6 +288,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
             cast(ASGIApp, app.asgi_app),
             service.settings,
             path_includes_root=True,
+            fit_pool=service.fit_pool,
         ),
     )
     return app

@@ -20,8 +20,7 @@ and runs TouchUp once a process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from functools import partial, wraps
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -180,25 +179,7 @@ async def delete_item(request: Request, item_id: str) -> HTTPResponse:
     return empty()
 
 
-def offload_large_fits(
-    handler: Callable[..., Awaitable[HTTPResponse]],
-) -> Callable[..., Awaitable[HTTPResponse]]:
-    """A large body is read and fitted in a worker process (``core.offload``): sanic-ext
-    would decode and validate it on the event loop, holding it up. A small one goes on."""
-
-    @wraps(handler)
-    async def decorated(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-        pool = _service(request).fit_pool
-        if not pool.takes(request.body):
-            return await handler(request, *args, **kwargs)
-        coefs = await pool.fit(request.body, request.headers.get("content-type"))
-        return json(coefs.model_dump())
-
-    return decorated
-
-
 @bp.post("/fit", name="fit")
-@offload_large_fits
 @validate(json=FitData, strict=True)
 async def fit(request: Request, body: FitData) -> HTTPResponse:
     coefs = await asyncio.to_thread(_service(request).model.fit, body)
@@ -288,7 +269,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.ctx.service = service
     inner: ASGIApp = partial(Sanic.__call__, app)
     # Sanic routes on the path as the server sent it, so it gets the path without the prefix.
-    app.ctx.contract = ContractMiddleware(inner, service.settings, path_includes_root=False)
+    app.ctx.contract = ContractMiddleware(
+        inner, service.settings, path_includes_root=False, fit_pool=service.fit_pool
+    )
     app.blueprint(bp)
     # On the app, not the blueprint: the contract's answers come before routing.
     app.error_handler.add(Exception, handle_error)

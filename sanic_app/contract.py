@@ -5,6 +5,7 @@ the bridge it needs beyond that.
 - :class:`ContractRequest`: the body limit, the path Sanic routes on, and the prefix on a
   ``Location`` (its ``respond``);
 - :func:`decide`: the same :class:`core.asgi.Contract` as over ASGI, before Sanic routes;
+- :func:`offloaded`: /fit's large body to a worker process, as core's ASGI layer does;
 - :class:`ContractSanic`: core's ASGI middleware in front of Sanic's ASGI entrypoint, the
   decision in ``handle_request``, and TouchUp once a process;
 - :func:`unused_name`: an app name Sanic's registry has not seen in this process.
@@ -18,14 +19,16 @@ from typing import Any, cast
 from sanic import Request, Sanic
 from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.helpers import has_message_body
+from sanic.response import json
 
 from core.asgi import Contract, Receive, RequestHead, Scope, Send, read_body
 from core.errors import BodyTooLarge
 from core.forwarded import ForwardedFacts
 from core.head import forwarded_headers
+from core.offload import FitPool
 from core.prefix import location_root, prefixed
 
-__all__ = ["NAME", "ContractRequest", "ContractSanic", "decide", "unused_name"]
+__all__ = ["NAME", "ContractRequest", "ContractSanic", "decide", "offloaded", "unused_name"]
 
 
 class ContractRequest(Request):
@@ -126,6 +129,22 @@ def decide(request: ContractRequest, contract: Contract) -> None:
     request.parsed_forwarded = {k: v for k, v in sent.items() if v}
 
 
+async def offloaded(request: Request) -> bool:
+    """On Sanic's own server, /fit's large body read and fitted in a worker process
+    (``core.offload``), as core's ASGI layer does over ASGI: answered here, before sanic-ext
+    decodes and validates it on the event loop. The body is read first; Sanic then finds it
+    read (``ContractRequest.receive_body``)."""
+    pool: FitPool = request.app.ctx.service.fit_pool
+    if request.app.asgi or not pool.offloads(request.method, request.path):
+        return False
+    await request.receive_body()
+    if not pool.takes(request.body):
+        return False
+    coefs = await pool.fit(request.body, request.headers.get("content-type"))
+    await request.respond(json(coefs.model_dump()))
+    return True
+
+
 class ContractSanic(Sanic):  # type: ignore[type-arg]
     """Sanic with core's ASGI middleware in front of its ASGI entrypoint.
 
@@ -143,6 +162,8 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
         the error handler, as it would from the signal."""
         try:
             decide(cast(ContractRequest, request), self.ctx.contract.contract)
+            if await offloaded(request):
+                return
         except Exception as exc:
             await self.handle_exception(request, exc)
             return
