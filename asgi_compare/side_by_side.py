@@ -41,7 +41,7 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "self-hosted Swagger UI, its files from the swagger-ui-py package.",
         "root_path": "Starlette routes either form of the scope's path; the redirect and "
         "Location get the prefix from core's middleware (`app.add_middleware`), whose prefix "
-        "layer is `PrefixMiddleware`, the one the proxy report gives users.",
+        "layer is the middleware the proxy report gives users for their own apps.",
     },
     "quart": {
         "routing": "A `Blueprint` with Werkzeug rules (`/items/<item_id>`), registered by "
@@ -52,7 +52,8 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "quart-schema leaves alone, through core's `path_params`. A request class reads the query "
         "and the body as FastAPI does, and one `app_errorhandler` answers quart-schema's errors "
         "through `core.validation.invalid_request`. Handlers return core's models "
-        "(`async def hello() -> Message`), which quart-schema's `make_response` turns into JSON.",
+        "(`async def hello() -> Message`), which quart-schema turns into JSON as it makes the "
+        "response.",
         "errors": "`@bp.app_errorhandler(ApiError)` and `@bp.app_errorhandler(HTTPException)` "
         "answer core's errors and Quart's own through core's table; any other exception goes "
         "on to core's middleware, which logs it and answers 500.",

@@ -197,12 +197,19 @@ def error_response(exc: BaseException) -> ErrorResponse:
 
 
 def http_error(
-    status: int, title: str, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
+    status: int,
+    title: str,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    *,
+    exc: BaseException | None = None,
 ) -> ErrorResponse:
     """An HTTP error a framework raised itself (Falcon's ``HTTPError``, Werkzeug's
     ``HTTPException``, Sanic's ``SanicException``, Starlette's ``HTTPException``), in the
-    contract's shape: its status and title as ``detail``; any 5xx is the bare 500 body."""
+    contract's shape: its status and title as ``detail``; any 5xx is the bare 500 body, and
+    ``exc``, the framework's error, leaves one log record with its traceback, as every 500
+    does (Sanic's own "Handler produced no response" is a ``ServerError``)."""
     if status >= 500:
+        logger.error("the framework answered %d: %s", status, title, exc_info=exc)
         return ErrorResponse(status, _SERVER_ERROR.body)
     return ErrorResponse(status, {"detail": title}, dict(headers or {}))
 

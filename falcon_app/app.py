@@ -223,7 +223,7 @@ async def _handle_error(req: Req, resp: Resp, exc: Exception, params: dict[str, 
     """The contract's errors, and Falcon's own (``HTTPError``), through core's table."""
     resp.content_type = falcon.MEDIA_JSON  # a responder may have set another before it failed
     if isinstance(exc, falcon.HTTPError):
-        answer = http_error(exc.status_code, exc.title, exc.headers)
+        answer = http_error(exc.status_code, exc.title, exc.headers, exc=exc)
     else:
         answer = error_response(exc)
     resp.status = answer.status

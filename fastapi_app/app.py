@@ -213,7 +213,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's and FastAPI's own HTTP errors, through core's table like the contract's.
     Any other exception goes on to the contract's middleware, which logs it and answers 500."""
     assert isinstance(exc, StarletteHTTPException)
-    answer = http_error(exc.status_code, str(exc.detail), exc.headers)
+    answer = http_error(exc.status_code, str(exc.detail), exc.headers, exc=exc)
     return JSONResponse(answer.body, answer.status, headers=answer.headers)
 
 

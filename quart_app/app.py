@@ -261,7 +261,7 @@ async def invalid(exc: Exception) -> tuple[dict[str, Any], int, dict[str, str]]:
 @bp.app_errorhandler(HTTPException)  # raised by Quart itself, e.g. a body over its limit
 async def handle_error(exc: Exception) -> tuple[dict[str, Any], int, dict[str, str]]:
     if isinstance(exc, HTTPException):
-        answer = http_error(exc.code or 500, exc.name)
+        answer = http_error(exc.code or 500, exc.name, exc=exc)
     else:
         answer = error_response(exc)
     return answer.body, answer.status, answer.headers

@@ -238,7 +238,7 @@ async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
     if isinstance(exc, ApiError):
         answer = error_response(exc)  # TrailingSlash included: a 307 with its Location
     elif isinstance(exc, SanicException):  # raised by Sanic itself
-        answer = http_error(exc.status_code, str(exc.message), exc.headers)
+        answer = http_error(exc.status_code, str(exc.message), exc.headers, exc=exc)
     else:
         answer = server_error(exc, request.method, request.path)
     return json(answer.body, status=answer.status, headers=answer.headers)

@@ -141,7 +141,9 @@ async def offloaded(request: Request) -> bool:
     if not pool.takes(request.body):
         return False
     coefs = await pool.fit(request.body, request.headers.get("content-type"))
-    await request.respond(json(coefs.model_dump()))
+    # As Sanic's handle_request ends with a handler's answer (sanic/app.py, Sanic 25.12).
+    response = await request.respond(json(coefs.model_dump()))
+    await response.send(end_stream=True)
     return True
 
 

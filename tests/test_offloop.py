@@ -12,9 +12,11 @@ from typing import Any
 
 import anyio
 import httpx
+import psutil
 import pytest
 
 from asgi_compare.harness import REFERENCE
+from asgi_compare.harness.deployment import Deployment
 from core.settings import Settings
 from tests._in_process import app_client
 
@@ -144,3 +146,35 @@ async def test_a_worker_saves_the_fit_to_a_shared_store(tmp_path: Path) -> None:
     assert fitted.status_code == 200
     assert kept.json() == fitted.json() == inline.json()
     assert plot.status_code == 200 and plot.headers["content-type"] == "image/png"
+
+
+def fit_workers(pid: int) -> list[psutil.Process]:
+    """The worker processes of a ProcessPoolExecutor under the process ``pid``."""
+    children = psutil.Process(pid).children(recursive=True)
+    return [p for p in children if any("spawn_main" in part for part in p.cmdline())]
+
+
+async def test_sanic_s_own_server_sends_a_large_body_to_a_worker(tmp_path: Path) -> None:
+    """Sanic's own server runs no ASGI middleware: ``sanic_app.contract.offloaded`` hands the
+    body on there. In one process (``--single-process``) it may start worker processes."""
+    with anyio.fail_after(TIMEOUT_S):
+        async with app_client("sanic", INLINE) as c:
+            inline = await answers(c)
+    env = {
+        "ASGI_COMPARE_MAX_CELLS": str(MAX_CELLS),
+        "ASGI_COMPARE_OFFLOAD_BYTES": "1",
+        "ASGI_COMPARE_FIT_PROCESSES": "1",
+    }
+    d = Deployment("sanic", "native", workdir=tmp_path, env=env, tuned=True)
+    d.start()
+    try:
+        d.wait_ready(timeout=60.0)
+        assert d.proc is not None
+        assert not fit_workers(d.proc.pid)
+        async with httpx.AsyncClient(base_url=d.base_url, timeout=TIMEOUT_S) as c:
+            offloaded = await answers(c)
+        started = fit_workers(d.proc.pid)
+    finally:
+        d.stop()
+    assert started, "no body went to a worker process"
+    assert offloaded == inline
