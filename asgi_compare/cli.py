@@ -349,10 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     extras = (*EXTRAS, "none")
     bench = sub.add_parser(
         "bench",
-        help="measure the adapters on real servers, against bare and raw baselines",
+        help="measure the adapters on real servers, against bare, plain and raw baselines",
         description="Drive wrk against each adapter on each server (one worker, server and "
-        "load generator pinned to different cores), with a raw ASGI app and a bare app of each "
-        "framework as baselines in the same run, in alternating rounds once the servers idle; "
+        "load generator pinned to different cores), with baselines in the same run: a raw ASGI "
+        "app, and per framework a bare app (the adapter's libraries and structure, without core) "
+        "and a plain one (the framework alone), in alternating rounds once the servers idle; "
         "then per adapter cold start and imports, GET /hello's p99 under concurrent fits, the "
         "event loop's longest stall, 200 concurrent sleeping requests, the plot, and one "
         "worker against two on every server. Writes Markdown, JSON and charts (with "

@@ -1,7 +1,9 @@
-"""`asgi-compare bench` for real on one cell for a second: the output's shape, never its speed."""
+"""`asgi-compare bench` for real on one cell for a second: the output's shape, never its speed.
+And its baselines: each answers GET /hello as its adapter does."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import importlib
 import json
@@ -9,11 +11,16 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from asgi_compare import bench, cli
 from asgi_compare.bench import measure
+from asgi_compare.harness import FRAMEWORKS, AppKind, Deployment, applies
+
+# The module: the package's ``run`` is its function.
+bench_run = importlib.import_module("asgi_compare.bench.run")
 
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:27000/hello
   1 threads and 32 connections
@@ -66,13 +73,19 @@ def test_one_cell_for_a_second(tmp_path: Path) -> None:
     data = json.loads((out / "results.json").read_text())
     assert {"command", "machine", "versions", "settings", "cells"} <= set(data)
     cells = {(c["app"], c["framework"]): c for c in data["cells"]}
-    assert set(cells) == {("raw", ""), ("bare", "falcon"), ("adapter", "falcon")}
+    assert set(cells) == {
+        ("raw", ""),
+        ("plain", "falcon"),
+        ("bare", "falcon"),
+        ("adapter", "falcon"),
+    }
     for cell in cells.values():
         assert cell["error"] == "" and cell["requests"] > 0 and cell["non_2xx"] == 0
         assert cell["p50_ms"] <= cell["p99_ms"] and cell["peak_rss_mb"] > 0
     assert (out / "charts" / "hello.png").read_bytes().startswith(b"\x89PNG")
     markdown = (out / "results.md").read_text()
     assert "| falcon | uvicorn |" in markdown and "adapter / bare" in markdown
+    assert "adapter / plain" in markdown and "bare / plain" in markdown
 
 
 def test_one_cell_has_a_ratio_and_the_cpu_per_request(tmp_path: Path) -> None:
@@ -87,7 +100,10 @@ def test_one_cell_has_a_ratio_and_the_cpu_per_request(tmp_path: Path) -> None:
     assert (ratio["framework"], ratio["server"]) == ("falcon", "uvicorn")
     assert len(ratio["rounds"]) == 2 and ratio["ratio"] > 0 and ratio["cpu_ratio"] > 0
     assert ratio["adapter_cpu_us"] > 0 and ratio["bare_cpu_us"] > 0 and ratio["raw_rps"] > 0
-    assert ratio["same_answer"] is True
+    assert ratio["same_answer"] is True and ratio["plain_same_answer"] is True
+    assert ratio["plain_rps"] > 0 and ratio["plain_cpu_us"] > 0
+    assert ratio["plain_ratio"] > 0 and ratio["bare_plain"] > 0
+    assert len(ratio["bare_plain_rounds"]) == 2
     assert [s["server"] for s in data["settled"]] == ["uvicorn"]
     assert all(c["cpu_us"] > 0 for c in data["cells"])
     sleeps = data["async_route"]["falcon"]
@@ -105,7 +121,26 @@ def _results() -> bench.Results:
     return bench.Results(
         settings,
         cells=[bench.Cell.of("adapter", "falcon", "uvicorn", "hello", run, 50.0)],
-        ratios=[bench.Ratio("falcon", "uvicorn", 0.9, [0.9, 0.91], 900, 1000, 2000, 0.92, 55, 50)],
+        ratios=[
+            bench.Ratio(
+                "falcon",
+                "uvicorn",
+                0.9,
+                [0.9, 0.91],
+                900,
+                1000,
+                2000,
+                0.92,
+                55,
+                50,
+                plain_rps=1250,
+                plain_ratio=0.72,
+                bare_plain=0.8,
+                bare_plain_rounds=[0.8, 0.81],
+                plain_cpu_us=40,
+                plain_same_answer=False,
+            )
+        ],
         settled=[bench.Settled("uvicorn", 1.5, True)],
         cold_start=[bench.ColdStart("falcon", "uvicorn", [0.4, 0.6, 0.7])],
         imports={"falcon": bench.ImportTime("falcon", 250.0, [("falcon", 60.0)], [])},
@@ -155,6 +190,14 @@ def test_every_result_is_written(tmp_path: Path) -> None:
     ):
         assert heading in markdown
     assert "[adapter](flame/falcon-adapter.svg)" in markdown
+    assert data["ratios"][0]["bare_plain"] == 0.8 and data["ratios"][0]["plain_ratio"] == 0.72
+    hello_row = "| falcon | uvicorn | 900 | 1,000 | 2,000 | **0.90** | 0.90, 0.91 | 0.72 |"
+    assert hello_row in markdown
+    # plain against bare: req/s, bare / plain and its rounds, CPU µs and their difference
+    row = "| falcon | uvicorn | 1,250 | 1,000 | **0.80** | 0.80, 0.81 | 0.72 | 40 | 50 | +10 |"
+    assert row + " **no** |" in markdown  # plain answered otherwise than the adapter
+    assert "- falcon, bare: GET /hello on Falcon built as the adapter is" in markdown
+    assert "- falcon, plain: GET /hello on Falcon alone" in markdown
     for chart in ("hello", "hello-ratio", "scaling"):
         assert (tmp_path / "charts" / f"{chart}.png").read_bytes().startswith(b"\x89PNG")
 
@@ -206,3 +249,111 @@ def test_imports_are_the_adapters_own() -> None:
     assert got.total_ms > 0 and len(names) == 5 and "falcon" in names
     assert not {"site", "encodings"} & set(names)  # the interpreter's start is not counted
     assert all(ms <= got.total_ms for _, ms in got.top)
+
+
+def test_each_framework_has_its_baselines_before_its_adapter_bare_last() -> None:
+    settings = bench.Settings(["falcon", "sanic"], ["uvicorn", "native"], ["hello"], extras=[])
+    assert bench.groups(settings) == [
+        (
+            "uvicorn",
+            [
+                ("raw", ""),
+                ("plain", "falcon"),
+                ("bare", "falcon"),
+                ("adapter", "falcon"),
+                ("plain", "sanic"),
+                ("bare", "sanic"),
+                ("adapter", "sanic"),
+            ],
+        ),
+        ("native", [("plain", "sanic"), ("bare", "sanic"), ("adapter", "sanic")]),
+    ]
+    assert bench.planned(settings) == 10  # a progress line per app and server
+
+
+def test_the_rounds_give_every_ratio_and_check_every_answer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Fake servers, one rate each (the plain one slower in its second round): the ratios are
+    medians of the rounds' ratios, the bare app runs right next to its adapter in both orders,
+    and each baseline's answer is checked against the adapter's."""
+    rps = {"raw": 4000.0, "plain": 1000.0, "bare": 800.0, "adapter": 760.0}
+    cpu = {"raw": 10.0, "plain": 40.0, "bare": 50.0, "adapter": 55.0}
+    order: list[str] = []
+
+    def hello(d: Any, settings: bench.Settings, workdir: Path, seconds: float) -> bench.WrkRun:
+        order.append(d)
+        slow = d == "plain" and order.count("plain") == 2
+        got = rps[d] / 2 if slow else rps[d]
+        return bench.WrkRun(rps=got, requests=int(got), p50_ms=1, p99_ms=2, cpu_us=cpu[d])
+
+    answers: dict[str, measure.Answer] = {
+        "adapter": (200, b"{}", [("content-type", "application/json")]),
+        "bare": (200, b"{}", [("content-type", "application/json")]),
+        "plain": (200, b"{}", [("content-type", "text/plain")]),
+    }
+    monkeypatch.setattr(bench_run, "hello", hello)
+    monkeypatch.setattr(bench_run, "answer", answers.__getitem__)
+    monkeypatch.setattr(bench_run, "peak_rss_mb", lambda d: 1.0)
+    settings = bench.Settings(["falcon"], ["uvicorn"], ["hello"], rounds=2)
+    results = bench.Results(settings)
+    [(_, apps)] = bench.groups(settings)
+    deployments: dict[tuple[AppKind, str], Any] = {app: app[0] for app in apps}
+    bench_run._hello_rounds(results, "uvicorn", deployments, tmp_path, lambda c: None)
+    assert order == ["raw", "plain", "bare", "adapter", "adapter", "bare", "plain", "raw"]
+    [r] = results.ratios
+    assert (r.ratio, r.rounds, r.cpu_ratio) == (0.95, [0.95, 0.95], 0.91)
+    assert (r.adapter_rps, r.bare_rps, r.raw_rps, r.plain_rps) == (760, 800, 4000, 750)
+    assert r.bare_plain_rounds == [0.8, 1.6] and r.bare_plain == 1.2
+    assert r.plain_ratio == 1.14  # the median of 0.76 and 1.52
+    assert (r.adapter_cpu_us, r.bare_cpu_us, r.plain_cpu_us) == (55, 50, 40)
+    assert r.same_answer is True and r.plain_same_answer is False
+
+
+BASELINE_SERVERS = [(f, s) for f in FRAMEWORKS for s in ("uvicorn", "native") if applies(f, s)]
+
+
+@pytest.mark.parametrize(("framework", "server"), BASELINE_SERVERS)
+def test_the_baselines_answer_as_the_adapter(framework: str, server: str, tmp_path: Path) -> None:
+    """GET /hello from the adapter, the bare app and the plain one on a real server: the same
+    status, body and headers, but the date and the framing (what the bench's same answer
+    compares), and that answer is the contract's."""
+    kinds: list[AppKind] = ["adapter", *bench.BASELINES]
+    deployments: dict[AppKind, Deployment] = {
+        kind: measure.deployment(kind, framework, server, tmp_path, pin=False) for kind in kinds
+    }
+    try:
+        for d in deployments.values():
+            d.start()
+        for d in deployments.values():
+            d.wait_ready(path="/hello", timeout=60)
+        got = {kind: measure.answer(d) for kind, d in deployments.items()}
+    finally:
+        for d in deployments.values():
+            d.stop()
+    status, body, headers = got["adapter"]
+    assert status == 200 and json.loads(body) == {"message": "Hello World"}
+    assert ("content-type", "application/json") in headers
+    assert got["bare"] == got["adapter"]
+    assert got["plain"] == got["adapter"]
+
+
+@pytest.mark.parametrize("kind", bench.BASELINES)
+def test_a_baseline_imports_neither_core_nor_an_adapter(kind: str) -> None:
+    """What the adapter / bare ratio charges: core and the contract, never in a baseline."""
+    folder = Path(bench.__file__).parent.parent / "bench_apps"
+    for framework in FRAMEWORKS:
+        tree = ast.parse((folder / f"{framework}_{kind}.py").read_text())
+        imported = {
+            name.split(".")[0]
+            for node in ast.walk(tree)
+            for name in (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+        }
+        adapters = {f"{f}_app" for f in FRAMEWORKS}
+        assert not imported & {"core", "asgi_compare", *adapters}, (framework, imported)

@@ -2,12 +2,13 @@
 
 Each cell serves one app on one server, one worker, pinned to CPU 0 with the load generator
 (wrk, one thread) on CPU 1 where the machine has two cores, on loopback. Baselines run in the
-same session: a raw ASGI app (the server's practical limit) and a bare app of each framework
-with only GET /hello, so every adapter figure is also a ratio, measured once the servers idle
-(their background imports done), in alternating rounds. Then per adapter: cold start and
-imports, GET /hello's p99 while large fits run, the loop's longest stall, 200 concurrent
-sleeping requests, the plot, one worker against two; with ``--profile``, flame graphs.
-Speed is reported, never asserted.
+same session: a raw ASGI app (the server's practical limit) and two apps of each framework with
+only GET /hello, bare (the adapter's libraries and structure) and plain (the framework alone;
+see :mod:`asgi_compare.bench_apps`), so every adapter figure is also a ratio, measured once
+the servers idle (their background imports done), in alternating rounds. Then per adapter:
+cold start and imports, GET /hello's p99 while large fits run, the loop's longest stall, 200
+concurrent sleeping requests, the plot, one worker against two; with ``--profile``, flame
+graphs. Speed is reported, never asserted.
 
 :mod:`.run` and :mod:`.measure` run things, :mod:`.load` drives wrk, :mod:`.results` holds what
 was measured, :mod:`.render` writes it out.
@@ -34,9 +35,10 @@ from asgi_compare.bench.results import (
     Stall,
     WrkRun,
 )
-from asgi_compare.bench.run import groups, planned, run
+from asgi_compare.bench.run import BASELINES, groups, planned, run
 
 __all__ = [
+    "BASELINES",
     "ENDPOINTS",
     "EXTRAS",
     "ROUNDS",

@@ -175,12 +175,13 @@ def warm(d: Deployment) -> None:
 
 
 UNCOMPARED = frozenset({"date", "content-length", "transfer-encoding"})
+Answer = tuple[int, bytes, list[tuple[str, str]]]  # status, body, headers
 
 
-def answer(d: Deployment) -> tuple[int, bytes, list[tuple[str, str]]]:
+def answer(d: Deployment) -> Answer:
     """GET /hello's status, body and headers but the date and the framing (a length or
-    chunks: bare Sanic over ASGI sends its body chunked, the adapter with its length): what
-    a baseline must match."""
+    chunks: Sanic's baselines over ASGI send their body chunked, the adapter with its length):
+    what each baseline must match."""
     got = httpx.get(f"{d.server_url}/hello", timeout=30)
     headers = sorted((k, v) for k, v in got.headers.items() if k not in UNCOMPARED)
     return got.status_code, got.content, headers

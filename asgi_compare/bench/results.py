@@ -53,7 +53,7 @@ def median_run(runs: list[WrkRun]) -> WrkRun:
 class Cell:
     """One app on one server under load on one endpoint."""
 
-    app: str  # adapter, bare or raw
+    app: str  # adapter, bare, plain or raw
     framework: str  # "" for raw
     server: str
     endpoint: str
@@ -97,10 +97,12 @@ class Cell:
 
 @dataclass(frozen=True)
 class Ratio:
-    """GET /hello, adapter against bare, from rounds that measured the two one after the other.
+    """GET /hello, adapter against bare, from rounds that measured the two one after the other;
+    and against plain, measured in the same rounds.
 
     ``rounds`` holds each round's adapter / bare; ``ratio`` is their median, so drift on a
-    shared machine between rounds cancels out.
+    shared machine between rounds cancels out. ``plain_ratio`` (adapter / plain) and
+    ``bare_plain`` (bare / plain) are medians of the rounds' ratios too.
     """
 
     framework: str
@@ -116,6 +118,12 @@ class Ratio:
     adapter_cpu_us: float = 0.0
     bare_cpu_us: float = 0.0
     same_answer: bool = True  # status, body and headers (but the date and framing) byte for byte
+    plain_rps: float = 0.0  # 0: no plain baseline measured
+    plain_ratio: float = 0.0
+    bare_plain: float = 0.0  # what the adapter's libraries and structure cost, as a ratio
+    bare_plain_rounds: list[float] = field(default_factory=list)
+    plain_cpu_us: float = 0.0
+    plain_same_answer: bool = True  # plain's answer against the adapter's, as same_answer
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from asgi_compare.bench.endpoints import EXTRAS
 from asgi_compare.bench.load import wrk_binary
 from asgi_compare.bench.measure import (
     FAILURES,
+    Answer,
     answer,
     cell,
     cold_start,
@@ -31,7 +32,10 @@ from asgi_compare.bench.measure import (
 from asgi_compare.bench.results import Cell, Ratio, Results, Settings, Settled, WrkRun, median_run
 from asgi_compare.harness import AppKind, Deployment, applies, entrypoint
 
-App = tuple[AppKind, str]  # (adapter, bare or raw; framework, "" for raw)
+App = tuple[AppKind, str]  # (adapter, a baseline or raw; framework, "" for raw)
+# Each framework's baselines, served beside its adapter and measured in the same rounds, in
+# this order before it: bare last, so that the goal's pair runs one right after the other.
+BASELINES: tuple[AppKind, ...] = ("plain", "bare")
 EXTRAS_HOST = "uvicorn"  # one server is enough for what depends on the framework
 WARM_LOAD = 1.0  # seconds of GET /hello per app once its server idles, before the rounds
 
@@ -43,7 +47,7 @@ def groups(settings: Settings) -> list[tuple[str, list[App]]]:
         apps: list[App] = [] if server == "native" else [("raw", "")]
         for framework in settings.frameworks:
             if applies(framework, server):
-                apps += [("bare", framework), ("adapter", framework)]
+                apps += [*((kind, framework) for kind in BASELINES), ("adapter", framework)]
         out.append((server, apps))
     return out
 
@@ -184,7 +188,8 @@ def _hello_rounds(
     measured: Callable[[Cell], None],
 ) -> None:
     """Rounds of GET /hello over every app, forwards then backwards, so that an adapter and
-    its bare app are measured one right after the other, each first in every other round."""
+    its bare app are measured one right after the other, each first in every other round, and
+    its plain app in the same rounds."""
     settings = results.settings
     apps = list(deployments)
     rounds: dict[App, list[WrkRun]] = {a: [] for a in apps}
@@ -196,22 +201,18 @@ def _hello_rounds(
         measured(Cell.of(app, framework, server, "hello", median_run(runs), rss))
     raw = rounds.get(("raw", ""))
     for framework in settings.frameworks:
-        adapter, bare = rounds.get(("adapter", framework)), rounds.get(("bare", framework))
-        if adapter is None or bare is None:
+        kinds: tuple[AppKind, ...] = ("adapter", *BASELINES)
+        of = {kind: rounds.get((kind, framework)) for kind in kinds}
+        adapter, bare, plain = of["adapter"], of["bare"], of["plain"]
+        if adapter is None or bare is None or plain is None:
             continue
-        try:
-            same = answer(deployments[("adapter", framework)]) == answer(
-                deployments[("bare", framework)]
-            )
-        except FAILURES:
-            same = False
-        each = [
-            round(a.rps / b.rps, 3) if b.rps else 0.0 for a, b in zip(adapter, bare, strict=True)
-        ]
+        answers = {kind: _answer(deployments[(kind, framework)]) for kind in kinds}
+        bare_plain = _per_round(bare, plain)
         cpu = [
             round(b.cpu_us / a.cpu_us, 3) if a.cpu_us else 0.0
             for a, b in zip(adapter, bare, strict=True)
         ]
+        each = _per_round(adapter, bare)
         results.ratios.append(
             Ratio(
                 framework,
@@ -224,9 +225,32 @@ def _hello_rounds(
                 cpu_ratio=round(statistics.median(cpu), 2),
                 adapter_cpu_us=median_run(adapter).cpu_us,
                 bare_cpu_us=median_run(bare).cpu_us,
-                same_answer=same,
+                same_answer=_same(answers, "bare"),
+                plain_rps=median_run(plain).rps,
+                plain_ratio=round(statistics.median(_per_round(adapter, plain)), 2),
+                bare_plain=round(statistics.median(bare_plain), 2),
+                bare_plain_rounds=bare_plain,
+                plain_cpu_us=median_run(plain).cpu_us,
+                plain_same_answer=_same(answers, "plain"),
             )
         )
+
+
+def _per_round(a: list[WrkRun], b: list[WrkRun]) -> list[float]:
+    """Each round's requests per second of ``a`` over ``b``'s."""
+    return [round(x.rps / y.rps, 3) if y.rps else 0.0 for x, y in zip(a, b, strict=True)]
+
+
+def _answer(d: Deployment) -> Answer | None:
+    try:
+        return answer(d)
+    except FAILURES:
+        return None
+
+
+def _same(answers: dict[AppKind, Answer | None], baseline: AppKind) -> bool:
+    """Whether ``baseline`` answered GET /hello as the adapter did (neither failing)."""
+    return answers["adapter"] is not None and answers[baseline] == answers["adapter"]
 
 
 def _extras(results: Results, framework: str, workdir: Path, progress: Progress) -> None:

@@ -1,11 +1,25 @@
-from fastapi import FastAPI
+"""GET /hello on FastAPI built as the adapter is: an ``APIRouter`` included in the app, and a
+pydantic response model."""
 
-app = FastAPI()
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
 
 
-# The return type, as FastAPI's docs write one: FastAPI then validates and serialises the answer
-# with pydantic-core, which is faster than its encoder without one (36 against 42 µs a request
-# in-process, FastAPI 0.165), so the baseline is the stricter of the two.
-@app.get("/hello")
-async def hello() -> dict[str, str]:
-    return {"message": "Hello World"}
+class Message(BaseModel):
+    message: str
+
+
+router = APIRouter()
+
+
+# The return annotation is the response model: FastAPI validates and serialises the answer
+# through it (serialize_response, fastapi/routing.py, FastAPI 0.165).
+@router.get("/hello", name="hello")
+async def hello() -> Message:
+    return Message(message="Hello World")
+
+
+app = FastAPI(docs_url=None, redoc_url=None)
+# As "Bigger Applications" teaches. FastAPI 0.165 keeps the router as one route of the app
+# (_IncludedRouter, fastapi/routing.py) and matches each request again over its routes.
+app.include_router(router)

@@ -7,7 +7,7 @@ these names from here, so a fifth framework or server is one edit.
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Literal
+from typing import Literal, get_args
 
 FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
 REFERENCE = "fastapi"  # its answers are the reference where the contract is silent
@@ -30,7 +30,7 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
 # The distribution each ASGI server comes in (native: the framework's own).
 SERVER_DISTRIBUTIONS = ("uvicorn", "hypercorn", "granian")
 
-AppKind = Literal["adapter", "native", "bare", "raw"]
+AppKind = Literal["adapter", "native", "bare", "plain", "raw"]
 
 
 def installed_versions(*extra: str) -> dict[str, str]:
@@ -49,8 +49,9 @@ def entrypoint(framework: str, kind: AppKind = "adapter") -> str:
     """The ``module:attribute`` a server loads.
 
     ``adapter``: the project's app; ``native``: the same few routes written the way the
-    framework's docs teach, unaware of proxies (the proxy report's baseline); ``bare``: GET /hello
-    only (the bench's baseline); ``raw``: a plain ASGI callable, framework ignored.
+    framework's docs teach, unaware of proxies (the proxy report's baseline); ``bare`` and
+    ``plain``: GET /hello only, with the adapter's libraries and structure or with the framework
+    alone (the bench's baselines); ``raw``: a plain ASGI callable, framework ignored.
     """
     if kind == "raw":
         return "asgi_compare.bench_apps.raw:app"
@@ -60,6 +61,6 @@ def entrypoint(framework: str, kind: AppKind = "adapter") -> str:
         return f"{framework}_app.app:app"
     if kind == "native":
         return f"asgi_compare.native.{framework}_native:app"
-    if kind == "bare":
-        return f"asgi_compare.bench_apps.{framework}_bare:app"
-    raise ValueError(f"unknown kind {kind!r}; choose from adapter, native, bare, raw")
+    if kind in ("bare", "plain"):
+        return f"asgi_compare.bench_apps.{framework}_{kind}:app"
+    raise ValueError(f"unknown kind {kind!r}; choose from {', '.join(get_args(AppKind))}")
