@@ -2,21 +2,20 @@
 
 Resources are classes that receive their collaborators; related routes share a resource
 through suffixed responders (``on_get_item``). Falcon has no validation library of its own:
-a hook (``@falcon.before(parsed(...))``) lets core's ``RequestParser`` validate the path
-fields, query and body before the responder runs, so errors read exactly as FastAPI's.
+a hook (``@falcon.before(parsed(...))``, from ``falcon_app.contract``) lets core's
+``RequestParser`` validate the path fields, query and body before the responder runs, so
+errors read exactly as FastAPI's.
 Blocking work (CPU, and the item and model stores, which may be a SQLite file) goes through
 ``falcon.util.sync_to_async``, which runs it in a thread off the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ParamSpec, TypeVar, cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 import falcon
 import falcon.asgi
-from falcon.util import sync_to_async
-from pydantic import BaseModel
 
 from core import answers
 from core.about import about as about_app
@@ -37,17 +36,10 @@ from core.models import (
 from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
 from core.service import Service
 from core.settings import Settings
-from core.validation import RequestParser
+from falcon_app.contract import in_thread, parsed
 
 Req = falcon.asgi.Request
 Resp = falcon.asgi.Response
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-async def in_thread(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """``falcon.util.sync_to_async``, typed: it returns what ``func`` returns."""
-    return cast(T, await sync_to_async(func, *args, **kwargs))
 
 
 class DocsResource:
@@ -63,31 +55,6 @@ class DocsResource:
 
     async def on_get_openapi(self, req: Req, resp: Resp) -> None:
         resp.media = openapi_document(req.root_path, api_key=self.keyed)
-
-
-def parsed(
-    path: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
-    body: type[BaseModel] | None = None,
-) -> Callable[[Req, Resp, object, dict[str, Any]], Awaitable[None]]:
-    """A hook for ``@falcon.before``: core's ``RequestParser`` validates the request's path
-    fields, query and body with core's models, in FastAPI's order and with all their errors in
-    one 422, and hands the responder ``path``, ``query`` and ``body`` (hooks may change the
-    responder's ``params``: Falcon's "Hooks" docs)."""
-
-    async def hook(req: Req, resp: Resp, resource: object, params: dict[str, Any]) -> None:
-        parser = RequestParser()
-        if path is not None:
-            params["path"] = parser.path(
-                path, {name: params.pop(name) for name in path.model_fields}
-            )
-        if query is not None:
-            params["query"] = parser.query(query, req.query_string)
-        if body is not None:
-            params["body"] = parser.body(body, await req.stream.read(), req.content_type)
-        parser.check()
-
-    return hook
 
 
 class DemoResource:

@@ -3,9 +3,9 @@
 A blueprint holds the routes; each app keeps its own core ``Service`` in ``app.extensions``.
 quart-schema's ``@validate_querystring`` and ``@validate_request`` validate queries and bodies
 with core's models, and core's ``path_params`` the path values (quart-schema has nothing for
-them). ``ApiRequest`` reads the query and the body as FastAPI does, and ``invalid`` answers
-quart-schema's errors through ``core.validation.invalid_request``, so every 422 reads as
-FastAPI's.
+them). ``ApiRequest`` (``quart_app.contract``) reads the query and the body as FastAPI does,
+and ``invalid`` answers quart-schema's errors through ``core.validation.invalid_request``, so
+every 422 reads as FastAPI's.
 
 Blocking work (CPU, and the item and model stores, which may be a SQLite file) goes through
 ``quart.utils.run_sync``, which runs it in a thread off the event loop. ASGI middleware wraps
@@ -20,7 +20,6 @@ from pydantic import ValidationError
 from quart import (
     Blueprint,
     Quart,
-    Request,
     Response,
     current_app,
     redirect,
@@ -34,9 +33,7 @@ from quart_schema import (
     validate_querystring,
     validate_request,
 )
-from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
-from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from core import answers
@@ -68,7 +65,8 @@ from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_
 from core.routes import operation
 from core.service import Service
 from core.settings import Settings
-from core.validation import BodyInvalid, body_value, invalid_request, path_params, query_pairs
+from core.validation import BodyInvalid, invalid_request, path_params
+from quart_app.contract import ApiRequest
 
 bp = Blueprint("api", __name__)
 
@@ -76,21 +74,6 @@ bp = Blueprint("api", __name__)
 def _service() -> Service:
     service: Service = current_app.extensions["asgi_compare"]
     return service
-
-
-class ApiRequest(Request):
-    """The query and the body as FastAPI reads them, for quart-schema's decorators."""
-
-    @cached_property
-    def args(self) -> MultiDict[str, str]:
-        # Werkzeug keeps an escape that is not UTF-8 ("%FF"); Starlette decodes it to U+FFFD.
-        # quart-schema reads `x[]=1` as x=[1]; FastAPI ignores a name no parameter has.
-        pairs = query_pairs(self.query_string)
-        return MultiDict((name, value) for name, value in pairs if not name.endswith("[]"))
-
-    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
-        body: bytes = await self.get_data(cache=cache, as_text=False, parse_form_data=False)
-        return body_value(body, self.headers.get("content-type"))
 
 
 @bp.get("/", endpoint="root")

@@ -2,31 +2,27 @@
 
 A blueprint holds the routes; each app keeps its own core ``Service`` on ``app.ctx``.
 sanic-ext's ``@validate`` validates queries and bodies with core's models, and core's
-``path_params`` the path values (sanic-ext has nothing for them). ``ApiRequest`` reads the
-query and the body as FastAPI does, and ``invalid`` answers sanic-ext's errors through
-``core.validation.invalid_request``, so every 422 reads as FastAPI's. sanic-ext runs without
-its own OpenAPI document and docs (``AUTO_EXTEND = False``): the decorator needs none of them.
+``path_params`` the path values (sanic-ext has nothing for them). ``ApiRequest``
+(``sanic_app.contract``) reads the query and the body as FastAPI does, and ``invalid``
+answers sanic-ext's errors through ``core.validation.invalid_request``, so every 422 reads as
+FastAPI's. sanic-ext runs without its own docs (``AUTO_EXTEND = False``).
 Blocking work (CPU, and the item and model stores, which may be a SQLite file) goes through
 ``asyncio.to_thread``, off the event loop.
 Routes with path parameters say ``unquote=True``: Sanic otherwise hands them over still
 percent-encoded ("x%20y" where the others see "x y").
 
-Served over ASGI, core's ``ContractMiddleware`` sits in front of Sanic's ASGI entrypoint.
-Sanic's own server runs no ASGI middleware, so there the same ``core.asgi.Contract`` is applied
-by ``sanic_app.contract`` (``ContractSanic`` and ``ContractRequest``), which also names each app
-and runs TouchUp once a process.
+Over ASGI, core's ``ContractMiddleware`` sits in front of Sanic's ASGI entrypoint; on Sanic's
+own server ``sanic_app.contract`` applies the same ``core.asgi.Contract``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Any
 
 from pydantic import ValidationError
 from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import SanicException
-from sanic.request import RequestParameters
 from sanic.response import HTTPResponse, empty, html, json, raw, redirect
 from sanic_ext import validate
 from sanic_ext.exceptions import ValidationError as ExtValidationError
@@ -51,8 +47,8 @@ from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_
 from core.routes import operation
 from core.service import Service
 from core.settings import Settings
-from core.validation import BodyInvalid, body_value, invalid_request, path_params
-from sanic_app.contract import ContractRequest, ContractSanic, unused_name
+from core.validation import BodyInvalid, invalid_request, path_params
+from sanic_app.contract import ApiRequest, ContractSanic, unused_name
 
 bp = Blueprint("api")
 bp.static(ASSETS_PATH, SWAGGER_UI_DIR, name="docs_assets")
@@ -242,19 +238,6 @@ async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
     else:
         answer = server_error(exc, request.method, request.path)
     return json(answer.body, status=answer.status, headers=answer.headers)
-
-
-class ApiRequest(ContractRequest):
-    """The query and the body as FastAPI reads them, for sanic-ext's ``@validate``."""
-
-    @property
-    def args(self) -> RequestParameters:
-        # Blanks kept, as Starlette reads a query: /add?x= is an x that is not an int.
-        return self.get_args(keep_blank_values=True)
-
-    def load_json(self, loads: Any = None) -> Any:
-        self.parsed_json = body_value(self.body, self.headers.get("content-type"))
-        return self.parsed_json
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> ContractSanic:

@@ -4,6 +4,7 @@ the bridge it needs beyond that.
 
 - :class:`ContractRequest`: the body limit, the path Sanic routes on, and the prefix on a
   ``Location`` (its ``respond``);
+- :class:`ApiRequest`: the query and the body as FastAPI reads them, for sanic-ext;
 - :func:`decide`: the same :class:`core.asgi.Contract` as over ASGI, before Sanic routes;
 - :func:`offloaded`: /fit's large body to a worker process, as core's ASGI layer does;
 - :class:`ContractSanic`: core's ASGI middleware in front of Sanic's ASGI entrypoint, the
@@ -19,6 +20,7 @@ from typing import Any, cast
 from sanic import Request, Sanic
 from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.helpers import has_message_body
+from sanic.request import RequestParameters
 from sanic.response import json
 
 from core.asgi import Contract, Receive, RequestHead, Scope, Send, read_body
@@ -27,8 +29,17 @@ from core.forwarded import ForwardedFacts
 from core.head import forwarded_headers
 from core.offload import FitPool
 from core.prefix import location_root, prefixed
+from core.validation import body_value
 
-__all__ = ["NAME", "ContractRequest", "ContractSanic", "decide", "offloaded", "unused_name"]
+__all__ = [
+    "NAME",
+    "ApiRequest",
+    "ContractRequest",
+    "ContractSanic",
+    "decide",
+    "offloaded",
+    "unused_name",
+]
 
 
 class ContractRequest(Request):
@@ -79,6 +90,19 @@ class ContractRequest(Request):
             self.body = await read_body(cast(AsyncIterable[bytes], self.stream), limit)
         except PayloadTooLarge:  # Sanic's own REQUEST_MAX_SIZE, past what read_body drains
             raise BodyTooLarge(limit) from None
+
+
+class ApiRequest(ContractRequest):
+    """The query and the body as FastAPI reads them, for sanic-ext's ``@validate``."""
+
+    @property
+    def args(self) -> RequestParameters:
+        # Blanks kept, as Starlette reads a query: /add?x= is an x that is not an int.
+        return self.get_args(keep_blank_values=True)
+
+    def load_json(self, loads: Any = None) -> Any:
+        self.parsed_json = body_value(self.body, self.headers.get("content-type"))
+        return self.parsed_json
 
 
 def decide(request: ContractRequest, contract: Contract) -> None:
