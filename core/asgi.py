@@ -87,19 +87,16 @@ class Contract:
     def passes(self, scope: Scope) -> bool:
         """Whether the middleware may hand this request on exactly as it came: what
         :meth:`leaves_alone` says, with an ASCII query and an HTTP version every framework
-        reads. Most requests are. Written for speed (it runs on every request): plain tests
-        first, then one pass over the header names."""
-        if self.key is not None or self.prefix.root_path:
-            return False
-        method = scope.get("method")
-        if method not in _PASSING_METHODS or scope.get("root_path") != "":
-            return False
+        reads. Most requests are. It runs on every request: the scope's own tests first, one
+        pass over the header names, then the rule itself."""
         if scope.get("http_version") == "1" or not scope.get("query_string", b"").isascii():
             return False
         for name, _ in scope.get("headers", ()):
             if name[:12].lower() == b"x-forwarded-":
                 return False
-        return self.answers.answer(method, scope["path"], b"") is None
+        return self.leaves_alone(
+            scope.get("method", ""), scope["path"], scope.get("root_path"), False
+        )
 
     def leaves_alone(self, method: str, path: str, root_path: str | None, forwarded: bool) -> bool:
         """Whether :meth:`decide` would change nothing: a routed GET with no prefix
