@@ -81,8 +81,32 @@ def group_members(pgid: int) -> dict[int, str]:
         # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
         state, _ppid, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
         if int(pgrp) == pgid:
-            members[int(entry.name)] = state
+            members[int(entry.name)] = _state(entry, state)
     return members
+
+
+def _state(entry: Path, state: str) -> str:
+    """The process's state, or a thread's while one still runs after its leader ended.
+
+    SIGKILL makes a process's main thread a zombie before its other threads have exited, and
+    the files they share (a listening socket among them) stay open until the last one has:
+    such a process has not ended yet.
+    """
+    if state not in _ENDED:
+        return state
+    try:
+        tasks = list((entry / "task").iterdir())
+    except OSError:  # reaped meanwhile
+        return state
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # this thread exited meanwhile
+            continue
+        thread_state = stat[stat.rindex(")") + 2 :].split()[0]
+        if thread_state not in _ENDED:
+            return thread_state
+    return state
 
 
 def group_alive(pgid: int) -> bool:
