@@ -31,7 +31,7 @@ from core.apikey import ApiKey
 from core.body import BODYLESS, DRAIN_BYTES, limited, read_body
 from core.errors import ApiError, BodyTooLarge, ErrorResponse, error_response, server_error
 from core.forwarded import Forwarded, ForwardedFacts
-from core.head import ASGIApp, Message, Receive, RequestHead, Scope, Send
+from core.head import ASGIApp, Message, Receive, RequestHead, Scope, Send, forwards
 from core.prefix import Prefix, PrefixMiddleware, strip_root
 from core.route_answers import RouteAnswers
 from core.routes import ROUTES, RouteTable
@@ -83,6 +83,8 @@ class Contract:
         self.forwarded = Forwarded(trusted)
         self.key = None if settings.api_key is None else ApiKey(settings.api_key)
         self.answers = RouteAnswers(routes)
+        # No key to ask for and no prefix configured: what lets a request pass, settled once.
+        self._quiet = self.key is None and not self.prefix.root_path
 
     def passes(self, scope: Scope) -> bool:
         """Whether the middleware may hand this request on exactly as it came: what
@@ -91,23 +93,22 @@ class Contract:
         pass over the header names, then the rule itself."""
         if scope.get("http_version") == "1" or not scope.get("query_string", b"").isascii():
             return False
-        for name, _ in scope.get("headers", ()):
-            if name[:12].lower() == b"x-forwarded-":
-                return False
         return self.leaves_alone(
-            scope.get("method", ""), scope["path"], scope.get("root_path"), False
+            scope.get("method", ""),
+            scope["path"],
+            scope.get("root_path"),
+            forwards(scope.get("headers", ())),
         )
 
     def leaves_alone(self, method: str, path: str, root_path: str | None, forwarded: bool) -> bool:
         """Whether :meth:`decide` would change nothing: a routed GET with no prefix
         (configured, ``root_path`` or forwarded), no ``X-Forwarded-*`` header and no key."""
         return (
-            method in _PASSING_METHODS
-            and self.key is None
-            and not self.prefix.root_path
+            self._quiet
             and root_path == ""
             and not forwarded
-            and self.answers.answer(method, path, b"") is None
+            and method in _PASSING_METHODS
+            and self.answers.routed(method, path)
         )
 
     def decide(self, head: RequestHead, root: str | None = None) -> Decision:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, NamedTuple
 
 __all__ = [
+    "FORWARDED_PREFIX",
     "ASGIApp",
     "Message",
     "Receive",
@@ -17,6 +18,7 @@ __all__ = [
     "Scope",
     "Send",
     "forwarded_headers",
+    "forwards",
     "nearest",
 ]
 
@@ -28,6 +30,18 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 Headers = Sequence[tuple[bytes, bytes]]
 
+FORWARDED_PREFIX = "x-forwarded-"  # a forwarded header's name, lowercased, begins so
+_FORWARDED = FORWARDED_PREFIX.encode()
+_AFTER = len(_FORWARDED)
+
+
+def forwards(headers: Headers) -> bool:
+    """Whether any header is an ``X-Forwarded-*`` one, in any case."""
+    for name, _ in headers:
+        if name[:_AFTER].lower() == _FORWARDED:
+            return True
+    return False
+
 
 def forwarded_headers(headers: Headers) -> dict[str, str]:
     """The ``X-Forwarded-*`` headers, by the name after ``x-forwarded-`` ("prefix", "proto",
@@ -36,8 +50,8 @@ def forwarded_headers(headers: Headers) -> dict[str, str]:
     this is usually ``{}``."""
     found: dict[str, str] = {}
     for name, value in headers:
-        if name[:12].lower() == b"x-forwarded-":
-            key, text = name[12:].lower().decode("latin-1"), value.decode("latin-1").strip()
+        if name[:_AFTER].lower() == _FORWARDED:
+            key, text = name[_AFTER:].lower().decode("latin-1"), value.decode("latin-1").strip()
             found[key] = f"{found[key]}, {text}" if key in found else text
     return found
 

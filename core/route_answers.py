@@ -13,11 +13,24 @@ __all__ = ["RouteAnswers"]
 class RouteAnswers:
     def __init__(self, routes: RouteTable = ROUTES) -> None:
         self.routes = routes
+        # What answer() leaves to the framework without a pattern to try: a static route's
+        # method and path (a trailing slash is answered first, so none of those).
+        self._routed = frozenset(
+            (method, path)
+            for method, path in routes.static_routes
+            if path == "/" or not path.endswith("/")
+        )
 
     @staticmethod
     def method(method: str) -> str:
         """The method to route on: GET for HEAD (the server drops the body)."""
         return "GET" if method == "HEAD" else method
+
+    def routed(self, method: str, route_path: str) -> bool:
+        """Whether :meth:`answer` leaves the request to the framework (it answers None)."""
+        if (method, route_path) in self._routed:
+            return True
+        return self.answer(method, route_path, b"") is None
 
     def answer(self, method: str, route_path: str, query_string: bytes) -> ApiError | None:
         if route_path != "/" and route_path.endswith("/"):

@@ -196,6 +196,12 @@ class RouteTable:
                 methods.append("HEAD")  # HEAD is answered as GET without a body
         return {path: tuple(methods) for path, methods in table.items()}
 
+    @cached_property
+    def static_routes(self) -> frozenset[tuple[str, str]]:
+        """Each (method, path) of a route without parameters: what :meth:`methods` allows
+        of a path that needs no pattern."""
+        return frozenset((m, path) for path, methods in self._static.items() for m in methods)
+
     def methods(self, path: str) -> tuple[str, ...] | None:
         found = self._static.get(path)
         if found is not None:

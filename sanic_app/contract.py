@@ -24,9 +24,10 @@ from sanic.request import RequestParameters
 from sanic.response import json
 
 from core.asgi import Contract, Receive, RequestHead, Scope, Send, read_body
+from core.body import BODYLESS
 from core.errors import BodyTooLarge
 from core.forwarded import ForwardedFacts
-from core.head import forwarded_headers
+from core.head import FORWARDED_PREFIX, forwarded_headers
 from core.offload import FitPool
 from core.prefix import location_root, prefixed
 from core.validation import body_value
@@ -75,7 +76,7 @@ class ContractRequest(Request):
             if self.app.asgi:
                 if response.body is not None and has_message_body(response.status):
                     response.headers.setdefault("content-length", str(len(response.body)))
-            elif (location := response.headers.get("location")) and getattr(self.ctx, "root", ""):
+            elif getattr(self.ctx, "root", "") and (location := response.headers.get("location")):
                 rewrites = getattr(self.ctx, "proxy_prefixes_redirects", False)
                 root = location_root(response.status, self.ctx.root, rewrites)
                 response.headers["location"] = prefixed(location, root)
@@ -118,7 +119,11 @@ def decide(request: ContractRequest, contract: Contract) -> None:
         # answers "sslcontext"; ConnInfo asks for "ssl_object", Sanic 25.12): say it here.
         request.parsed_forwarded = {"proto": request.scope.get("scheme", "http")}
         return
-    forwarded = any(name[:12].lower() == "x-forwarded-" for name in request.headers)
+    forwarded = False
+    for name in request.headers:
+        if name[:_AFTER].lower() == FORWARDED_PREFIX:
+            forwarded = True
+            break
     if contract.leaves_alone(request.method, request.path, "", forwarded):
         # The common request, which the decision below would leave as it came: skip
         # building its head (a seventh of the adapter's time on GET /hello, py-spy).
@@ -153,13 +158,18 @@ def decide(request: ContractRequest, contract: Contract) -> None:
     request.parsed_forwarded = {k: v for k, v in sent.items() if v}
 
 
+_AFTER = len(FORWARDED_PREFIX)
+
+
 async def offloaded(request: Request) -> bool:
     """On Sanic's own server, /fit's large body read and fitted in a worker process
     (``core.offload``), as core's ASGI layer does over ASGI: answered here, before sanic-ext
     decodes and validates it on the event loop. The body is read first; Sanic then finds it
     read (``ContractRequest.receive_body``)."""
+    if request.method in BODYLESS or request.app.asgi:
+        return False  # most requests: no body to offload, or core's ASGI layer offloads it
     pool: FitPool = request.app.ctx.service.fit_pool
-    if request.app.asgi or not pool.offloads(request.method, request.path):
+    if not pool.offloads(request.method, request.path):
         return False
     await request.receive_body()
     if not pool.takes(request.body):
