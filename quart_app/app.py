@@ -14,7 +14,7 @@ Blocking work (CPU, and the item and model stores, which may be a SQLite file) g
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 from quart import (
@@ -38,7 +38,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from core import answers
 from core.about import about as about_app
-from core.asgi import ASGIApp, ContractMiddleware
 from core.errors import ApiError, error_response, http_error
 from core.models import (
     About,
@@ -66,7 +65,7 @@ from core.routes import operation
 from core.service import Service
 from core.settings import Settings
 from core.validation import BodyInvalid, invalid_request, path_params
-from quart_app.contract import ApiRequest
+from quart_app.contract import ApiRequest, contract_middleware
 
 bp = Blueprint("api", __name__)
 
@@ -264,16 +263,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.config["PROPAGATE_EXCEPTIONS"] = True
     app.extensions["asgi_compare"] = service
     app.register_blueprint(bp)
-    # Quart's documented place for ASGI middleware; Quart types ASGI with TypedDicts.
-    app.asgi_app = cast(  # type: ignore[method-assign]
-        Any,
-        ContractMiddleware(
-            cast(ASGIApp, app.asgi_app),
-            service.settings,
-            path_includes_root=True,
-            fit_pool=service.fit_pool,
-        ),
-    )
+    # Quart's documented place for ASGI middleware.
+    app.asgi_app = contract_middleware(app.asgi_app, service)  # type: ignore[method-assign]
     return app
 
 

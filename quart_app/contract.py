@@ -1,17 +1,20 @@
 """What the Quart adapter needs beyond Quart's idiom: a request class that reads the query
-and the body as FastAPI does, for quart-schema's decorators (``app.request_class``)."""
+and the body as FastAPI does, for quart-schema's decorators (``app.request_class``), and
+core's middleware typed for ``app.asgi_app``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from quart import Request
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import cached_property
 
+from core.asgi import ASGIApp, ContractMiddleware
+from core.service import Service
 from core.validation import body_value, query_pairs
 
-__all__ = ["ApiRequest"]
+__all__ = ["ApiRequest", "contract_middleware"]
 
 
 class ApiRequest(Request):
@@ -27,3 +30,15 @@ class ApiRequest(Request):
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         body: bytes = await self.get_data(cache=cache, as_text=False, parse_form_data=False)
         return body_value(body, self.headers.get("content-type"))
+
+
+def contract_middleware(asgi_app: Any, service: Service) -> Any:
+    """Core's ``ContractMiddleware`` around Quart's ``app.asgi_app``, Quart's documented place
+    for ASGI middleware. Quart routes on the path with the prefix in it. The casts only bridge
+    the types: Quart types ASGI with TypedDicts, core with plain mappings."""
+    return ContractMiddleware(
+        cast(ASGIApp, asgi_app),
+        service.settings,
+        path_includes_root=True,
+        fit_pool=service.fit_pool,
+    )

@@ -18,7 +18,6 @@ own server ``sanic_app.contract`` applies the same ``core.asgi.Contract``.
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
 from pydantic import ValidationError
 from sanic import Blueprint, Request, Sanic
@@ -29,7 +28,6 @@ from sanic_ext.exceptions import ValidationError as ExtValidationError
 
 from core import answers
 from core.about import about as about_app
-from core.asgi import DRAIN_BYTES, ASGIApp, ContractMiddleware
 from core.errors import ApiError, error_response, http_error, server_error
 from core.models import (
     AddQuery,
@@ -48,7 +46,7 @@ from core.routes import operation
 from core.service import Service
 from core.settings import Settings
 from core.validation import BodyInvalid, invalid_request, path_params
-from sanic_app.contract import ApiRequest, ContractSanic, unused_name
+from sanic_app.contract import ApiRequest, ContractSanic
 
 bp = Blueprint("api")
 bp.static(ASSETS_PATH, SWAGGER_UI_DIR, name="docs_assets")
@@ -242,19 +240,10 @@ async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> ContractSanic:
     service = Service.create(settings) if service is None else service
-    # One name per app, as Sanic's registry wants; TouchUp runs once a process, when its first
-    # app starts (both in sanic_app.contract).
-    app = ContractSanic(unused_name(), request_class=ApiRequest)
+    # Named, limited and put behind the contract in sanic_app.contract.
+    app = ContractSanic(service, request_class=ApiRequest)
     app.config.AUTO_EXTEND = False  # sanic-ext, when installed, would add its own /docs
-    # Sanic's own server stops reading a body past this; ContractRequest refuses one past
-    # max_body_bytes (over ASGI, the contract's middleware refuses it first).
-    app.config.REQUEST_MAX_SIZE = service.settings.max_body_bytes + DRAIN_BYTES
     app.ctx.service = service
-    inner: ASGIApp = partial(Sanic.__call__, app)
-    # Sanic routes on the path as the server sent it, so it gets the path without the prefix.
-    app.ctx.contract = ContractMiddleware(
-        inner, service.settings, path_includes_root=False, fit_pool=service.fit_pool
-    )
     app.blueprint(bp)
     # On the app, not the blueprint: the contract's answers come before routing.
     app.error_handler.add(Exception, handle_error)

@@ -7,14 +7,16 @@ the bridge it needs beyond that.
 - :class:`ApiRequest`: the query and the body as FastAPI reads them, for sanic-ext;
 - :func:`decide`: the same :class:`core.asgi.Contract` as over ASGI, before Sanic routes;
 - :func:`offloaded`: /fit's large body to a worker process, as core's ASGI layer does;
-- :class:`ContractSanic`: core's ASGI middleware in front of Sanic's ASGI entrypoint, the
-  decision in ``handle_request``, and TouchUp once a process;
+- :class:`ContractSanic`: an app's name and Sanic's own body limit, core's ASGI middleware
+  in front of Sanic's ASGI entrypoint, the decision in ``handle_request``, and TouchUp once
+  a process;
 - :func:`unused_name`: an app name Sanic's registry has not seen in this process.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable
+from functools import partial
 from typing import Any, cast
 
 from sanic import Request, Sanic
@@ -23,13 +25,23 @@ from sanic.helpers import has_message_body
 from sanic.request import RequestParameters
 from sanic.response import json
 
-from core.asgi import Contract, Receive, RequestHead, Scope, Send, read_body
+from core.asgi import (
+    DRAIN_BYTES,
+    Contract,
+    ContractMiddleware,
+    Receive,
+    RequestHead,
+    Scope,
+    Send,
+    read_body,
+)
 from core.body import BODYLESS
 from core.errors import BodyTooLarge
 from core.forwarded import ForwardedFacts
 from core.head import FORWARDED_PREFIX, forwarded_headers
 from core.offload import FitPool
 from core.prefix import location_root, prefixed
+from core.service import Service
 from core.validation import body_value
 
 __all__ = [
@@ -182,10 +194,25 @@ async def offloaded(request: Request) -> bool:
 
 
 class ContractSanic(Sanic):  # type: ignore[type-arg]
-    """Sanic with core's ASGI middleware in front of its ASGI entrypoint.
+    """Sanic with core's ASGI middleware in front of its ASGI entrypoint, a name of its own
+    (:func:`unused_name`), and Sanic's own body limit where the contract's is.
 
     Sanic takes no ASGI middleware of its own: ``app.__call__`` is where an ASGI server enters.
     """
+
+    def __init__(self, service: Service, **kwargs: Any) -> None:
+        super().__init__(unused_name(), **kwargs)
+        # Sanic's own server stops reading a body past this; ContractRequest refuses one past
+        # max_body_bytes (over ASGI, the contract's middleware refuses it first).
+        self.config.REQUEST_MAX_SIZE = service.settings.max_body_bytes + DRAIN_BYTES
+        # Sanic routes on the path as the server sent it, so it gets the path without the
+        # prefix.
+        self.ctx.contract = ContractMiddleware(
+            partial(Sanic.__call__, self),
+            service.settings,
+            path_includes_root=False,
+            fit_pool=service.fit_pool,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.ctx.contract(scope, receive, send)
