@@ -357,3 +357,26 @@ def test_a_baseline_imports_neither_core_nor_an_adapter(kind: str) -> None:
         }
         adapters = {f"{f}_app" for f in FRAMEWORKS}
         assert not imported & {"core", "asgi_compare", *adapters}, (framework, imported)
+
+
+def test_bare_fastapi_tries_the_routes_the_adapter_tries_before_hello() -> None:
+    """Starlette matches a request against an app's routes in order, so the bare app declares
+    the routes the adapter declares before /hello, as the adapter does: the ratio then charges
+    the adapter for core and the contract, not for its route table."""
+    from fastapi.routing import APIRoute
+
+    from asgi_compare.bench_apps import fastapi_bare
+    from fastapi_app import app as adapter
+
+    def before_hello(routes: list[Any]) -> list[tuple[str, set[str]]]:
+        paths = [(r.path, set(r.methods or ())) for r in routes if isinstance(r, APIRoute)]
+        return paths[: [p for p, _ in paths].index("/hello") + 1]
+
+    assert before_hello(adapter.router.routes) == before_hello(fastapi_bare.router.routes)
+
+    # and the app's own routes before the included router (FastAPI's /openapi.json) alike
+    def app_routes(app: Any) -> list[str]:
+        names = [getattr(r, "path", type(r).__name__) for r in app.routes]
+        return names[: names.index("_IncludedRouter") + 1]
+
+    assert app_routes(adapter.app) == app_routes(fastapi_bare.app)
