@@ -3,9 +3,8 @@
 A blueprint holds the routes; each app keeps its own core ``Service`` in ``app.extensions``.
 quart-schema's ``@validate_querystring`` and ``@validate_request`` validate queries and bodies
 with core's models, and core's ``path_params`` the path values (quart-schema has nothing for
-them). ``ApiRequest`` (``quart_app.contract``) reads the query and the body as FastAPI does,
-and ``invalid`` answers quart-schema's errors through ``core.validation.invalid_request``, so
-every 422 reads as FastAPI's.
+them). A request class (``quart_app.contract``) reads the query and the body as FastAPI does,
+and ``invalid`` answers quart-schema's errors through core, so every 422 reads as FastAPI's.
 
 Blocking work (CPU, and the item and model stores, which may be a SQLite file) goes through
 ``quart.utils.run_sync``, which runs it in a thread off the event loop. ASGI middleware wraps
@@ -16,16 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-from quart import (
-    Blueprint,
-    Quart,
-    Response,
-    current_app,
-    redirect,
-    request,
-    send_from_directory,
-)
+from quart import Blueprint, Quart, Response, current_app, redirect, request, send_from_directory
 from quart.utils import run_sync
 from quart_schema import (
     QuartSchema,
@@ -61,11 +51,10 @@ from core.models import (
     UserQuery,
 )
 from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
-from core.routes import operation
 from core.service import Service
 from core.settings import Settings
-from core.validation import BodyInvalid, invalid_request, path_params
-from quart_app.contract import ApiRequest, contract_middleware
+from core.validation import BodyInvalid, path_params
+from quart_app.contract import configure, contract_middleware, invalid_answer
 
 bp = Blueprint("api", __name__)
 
@@ -231,12 +220,8 @@ async def close() -> None:
 @bp.app_errorhandler(RequestSchemaValidationError)
 @bp.app_errorhandler(BodyInvalid)
 async def invalid(exc: Exception) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """What quart-schema refused (or ``ApiRequest`` could not read), answered as FastAPI does."""
-    failure = exc.validation_error if isinstance(exc, RequestSchemaValidationError) else exc
-    assert isinstance(failure, ValidationError | BodyInvalid)
-    op = operation((request.endpoint or "").rpartition(".")[2])
-    answer = error_response(invalid_request(op, request.view_args or {}, failure))
-    return answer.body, answer.status, answer.headers
+    """What quart-schema refused (or the request class could not read), as FastAPI answers."""
+    return invalid_answer(exc)
 
 
 @bp.app_errorhandler(ApiError)
@@ -252,15 +237,9 @@ async def handle_error(exc: Exception) -> tuple[dict[str, Any], int, dict[str, s
 def create_app(settings: Settings | None = None, service: Service | None = None) -> Quart:
     service = Service.create(settings) if service is None else service
     app = Quart(__name__, static_folder=None)  # no /static route: core's table has none
-    app.request_class = ApiRequest
-    # Sets the configuration quart-schema's decorators read; no routes: /openapi.json and
-    # /docs are core's, as for the other adapters.
+    configure(app, service.settings)  # the contract's request class, body limit, propagation
+    # For quart-schema's decorators; no routes: /openapi.json and /docs are core's.
     QuartSchema(app, openapi_path=None)
-    # Quart's own limit agrees with the contract's, which the middleware enforces first.
-    app.config["MAX_CONTENT_LENGTH"] = service.settings.max_body_bytes
-    # Any other exception is raised on to the contract's middleware, which logs it once and
-    # answers 500 (Quart's handle_exception would log it to its own logger, and answer HTML).
-    app.config["PROPAGATE_EXCEPTIONS"] = True
     app.extensions["asgi_compare"] = service
     app.register_blueprint(bp)
     # Quart's documented place for ASGI middleware.
