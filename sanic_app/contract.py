@@ -9,7 +9,7 @@ the bridge it needs beyond that.
 - :func:`offloaded`: /fit's large body to a worker process, as core's ASGI layer does;
 - :class:`ContractSanic`: an app's name and Sanic's own body limit, core's ASGI middleware
   in front of Sanic's ASGI entrypoint, the decision in ``handle_request``, and TouchUp once
-  a process;
+  a process (by Sanic's own mark);
 - :func:`unused_name`: an app name Sanic's registry has not seen in this process.
 """
 
@@ -236,17 +236,15 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
         """Sanic's start-up (``Sanic._startup``, sanic/app.py, Sanic 25.12), which runs TouchUp
         when ``config.TOUCHUP`` is on: a rewrite of Sanic's request handling, in place for the
         whole process, that drops the dispatch of every signal no handler listens to. Run a
-        second time in a process it fails (``KeyError: 'http1_request_header'``), so the first
-        app of a process to start runs it, whichever was created first; the apps a test suite
-        starts after it share the rewritten methods, as all are alike. Measured: without it
-        the adapter served about half of bare Sanic's requests per second."""
-        global _touched_up
-        self.config.TOUCHUP = not _touched_up
-        _touched_up = True
+        second time in a process it fails (``KeyError: 'http1_request_header'``), so an app
+        runs it only while Sanic's own mark says no app of the process has, whichever app
+        that was (this one, another of ours, or any other Sanic app): ``TouchUp.run`` sets
+        ``__touched__`` on every class it rewrites (sanic/touchup/service.py, Sanic 25.12).
+        The apps started after it share the rewritten methods, which dispatch only the signals
+        some app listens to; the adapter listens to none of Sanic's ``http.`` signals. Measured:
+        without it the adapter served about half of bare Sanic's requests per second."""
+        self.config.TOUCHUP = not getattr(Sanic, "__touched__", False)
         await super()._startup()
-
-
-_touched_up = False  # whether an app of this process has started, and so run TouchUp
 
 
 NAME = "asgi_compare"
