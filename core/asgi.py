@@ -176,9 +176,8 @@ class ContractMiddleware:
 
         async def send_answer(message: Message) -> None:
             nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            elif bodyless and message["type"] == "http.response.body":
+            started = True  # the first message starts the response: too late for a 500
+            if bodyless and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
 

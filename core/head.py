@@ -33,12 +33,15 @@ Headers = Sequence[tuple[bytes, bytes]]
 FORWARDED_PREFIX = "x-forwarded-"  # a forwarded header's name, lowercased, begins so
 _FORWARDED = FORWARDED_PREFIX.encode()
 _AFTER = len(_FORWARDED)
+_X = (b"x", b"X")
 
 
 def forwards(headers: Headers) -> bool:
-    """Whether any header is an ``X-Forwarded-*`` one, in any case."""
+    """Whether any header is an ``X-Forwarded-*`` one, in any case. It runs on every request:
+    a name's first byte is looked at before the name is lowered (most requests have no
+    header whose name begins with an x)."""
     for name, _ in headers:
-        if name[:_AFTER].lower() == _FORWARDED:
+        if name[:1] in _X and name[:_AFTER].lower() == _FORWARDED:
             return True
     return False
 

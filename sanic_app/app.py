@@ -18,6 +18,7 @@ own server ``sanic_app.contract`` applies the same ``core.asgi.Contract``.
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 from pydantic import ValidationError
 from sanic import Blueprint, Request, Sanic
@@ -58,8 +59,7 @@ def _service(request: Request) -> Service:
 
 
 def _root_path(request: Request) -> str:
-    root: str = request.ctx.root
-    return root
+    return cast(ApiRequest, request).root_path  # the app's request class: its prefix
 
 
 @bp.get("/", name="root")

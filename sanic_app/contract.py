@@ -74,6 +74,27 @@ class ContractRequest(Request):
     def path(self) -> str:
         return super().path if self.route_path is None else self.route_path
 
+    @property
+    def root_path(self) -> str:
+        """The prefix the request came under: over ASGI, the one core's middleware put in the
+        scope; on Sanic's own server, the one :func:`decide` found. Read when a handler asks
+        (/docs, /openapi.json, /about), not made for every request."""
+        if self.app.asgi:
+            root: str = self.scope.get("root_path", "")
+            return root
+        return getattr(self.ctx, "root", "")
+
+    @property
+    def forwarded(self) -> Any:
+        """What ``request.scheme``, ``.host`` and ``.client_ip`` read. On Sanic's own server
+        :func:`decide` has set it by the contract's trust rule. Over ASGI the middleware has
+        put a trusted proxy's scheme, host and client in the scope, and Sanic ignores the
+        scope's scheme (sanic/models/asgi.py MockTransport answers "sslcontext"; ConnInfo
+        asks for "ssl_object", Sanic 25.12): it is said here, when first read."""
+        if self.parsed_forwarded is None and self.app.asgi:
+            self.parsed_forwarded = {"proto": self.scope.get("scheme", "http")}
+        return super().forwarded
+
     async def respond(self, response: Any = None, **kwargs: Any) -> Any:
         """Where every answer passes, the error handler's too:
 
@@ -88,9 +109,9 @@ class ContractRequest(Request):
             if self.app.asgi:
                 if response.body is not None and has_message_body(response.status):
                     response.headers.setdefault("content-length", str(len(response.body)))
-            elif getattr(self.ctx, "root", "") and (location := response.headers.get("location")):
+            elif self.root_path and (location := response.headers.get("location")):
                 rewrites = getattr(self.ctx, "proxy_prefixes_redirects", False)
-                root = location_root(response.status, self.ctx.root, rewrites)
+                root = location_root(response.status, self.root_path, rewrites)
                 response.headers["location"] = prefixed(location, root)
         return await super().respond(response, **kwargs)
 
@@ -123,14 +144,8 @@ def decide(request: ContractRequest, contract: Contract) -> None:
     :class:`core.asgi.Contract` as over ASGI, before Sanic routes the request
     (:meth:`ContractSanic.handle_request`); ``Location`` is prefixed as the request responds
     (:meth:`ContractRequest.respond`). Over ASGI, the middleware in front of Sanic has done
-    both; here Sanic only learns what it left in the scope.
+    both, and :class:`ContractRequest` reads what it left in the scope.
     """
-    if request.app.asgi:
-        request.ctx.root = request.scope.get("root_path", "")
-        # Sanic over ASGI ignores the scope's scheme (sanic/models/asgi.py MockTransport
-        # answers "sslcontext"; ConnInfo asks for "ssl_object", Sanic 25.12): say it here.
-        request.parsed_forwarded = {"proto": request.scope.get("scheme", "http")}
-        return
     forwarded = False
     for name in request.headers:
         if name[:_AFTER].lower() == FORWARDED_PREFIX:
@@ -178,8 +193,8 @@ async def offloaded(request: Request) -> bool:
     (``core.offload``), as core's ASGI layer does over ASGI: answered here, before sanic-ext
     decodes and validates it on the event loop. The body is read first; Sanic then finds it
     read (``ContractRequest.receive_body``)."""
-    if request.method in BODYLESS or request.app.asgi:
-        return False  # most requests: no body to offload, or core's ASGI layer offloads it
+    if request.method in BODYLESS:
+        return False  # most requests: no body to offload
     pool: FitPool = request.app.ctx.service.fit_pool
     if not pool.offloads(request.method, request.path):
         return False
@@ -222,7 +237,12 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
         ``http.routing.before`` signal, which Sanic dispatches inside ``handle_request`` at
         the same point: a signal with a handler costs every request its dispatch (15% of
         GET /hello's requests a second on uvicorn). An answer the contract raises goes to
-        the error handler, as it would from the signal."""
+        the error handler, as it would from the signal. Over ASGI, core's middleware in front
+        has decided the request, and offloaded /fit's large bodies: Sanic handles it as it
+        came."""
+        if self.asgi:
+            await super().handle_request(request)
+            return
         try:
             decide(cast(ContractRequest, request), self.ctx.contract.contract)
             if await offloaded(request):
