@@ -109,9 +109,11 @@ class ContractRequest(Request):
             if self.app.asgi:
                 if response.body is not None and has_message_body(response.status):
                     response.headers.setdefault("content-length", str(len(response.body)))
-            elif self.root_path and (location := response.headers.get("location")):
+            elif (at := getattr(self.ctx, "root", "")) and (
+                location := response.headers.get("location")
+            ):
                 rewrites = getattr(self.ctx, "proxy_prefixes_redirects", False)
-                root = location_root(response.status, self.root_path, rewrites)
+                root = location_root(response.status, at, rewrites)
                 response.headers["location"] = prefixed(location, root)
         return await super().respond(response, **kwargs)
 
