@@ -10,14 +10,19 @@ from __future__ import annotations
 import http.client
 import json
 import textwrap
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from asgi_compare.harness import PREFIX, Deployment
 from asgi_compare.harness.proxies import (
@@ -28,10 +33,13 @@ from asgi_compare.harness.proxies import (
     ConnectEmulation,
     Handling,
     Install,
+    Nginx,
+    NginxDefault,
     Proxy,
     ProxyProcess,
     Route,
     Traefik,
+    templates,
 )
 
 ECHO = "asgi_compare.bench_apps.echo:app"
@@ -46,6 +54,11 @@ SPOOF = {
 SPOOFABLE = (*FORWARDED, *CONTEXT)
 CELLS = [(name, mode) for name, cls in PROXIES.items() for mode in cls.modes]
 HARDENED = [(name, mode) for name, mode in CELLS if PROXIES[name].clear_syntax]
+UPGRADING = [(name, mode) for name, mode in CELLS if PROXIES[name].websocket]
+PLAIN = [(name, mode) for name, mode in CELLS if not PROXIES[name].websocket]
+# Clients of an event stream: asking for one, as a browser's EventSource does, or taking anything
+# (fetch()); the app saying X-Accel-Buffering: no (nginx: do not buffer it), or not (hint=0).
+READERS = [("text/event-stream", "1"), ("*/*", "1"), ("text/event-stream", "0")]
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
@@ -248,6 +261,114 @@ def test_jupyter_server_proxy_runs_the_server_as_its_child(
     assert any(str(d.port) in " ".join(c.cmdline()) for c in children)
 
 
+def sent_path(mode: str, seen: dict[str, Any]) -> bool:
+    """Whether the app was sent the path ``mode`` passes on for ``{PREFIX}/ws``."""
+    # uvicorn --root-path (strip mode) puts the root path in front of the path it was sent.
+    sent = str(seen["path"]).removeprefix(str(seen["root_path"]))
+    return sent == (f"{PREFIX}/ws" if mode == "keep" else "/ws")
+
+
+@pytest.mark.parametrize(("name", "mode"), UPGRADING, ids=[f"{n}-{m}" for n, m in UPGRADING])
+def test_a_websocket_is_upgraded_and_echoed(
+    deployed: dict[tuple[str, str, bool], Deployment], name: str, mode: str
+) -> None:
+    """A handshake at /prefix/ws gets 101, the app sees the path the mode passes on, a message
+    comes back, and the client is told the subprotocol the app chose, or the proxy's own."""
+    d = deployed[name, mode, False]
+    url = f"ws://127.0.0.1:{d.proxy_port}{PREFIX}/ws"
+    offered = [Subprotocol("echo.v1"), Subprotocol("echo.v2")]  # the app chooses the last
+    with connect(url, subprotocols=offered, proxy=None, open_timeout=30) as ws:
+        assert ws.response is not None and ws.response.status_code == 101
+        seen = json.loads(ws.recv(timeout=30))
+        ws.send("a round trip")
+        assert ws.recv(timeout=30) == "a round trip"
+        told = ws.subprotocol
+    assert sent_path(mode, seen), seen["path"]
+    assert seen["subprotocol"] == "echo.v2"
+    assert told == ("echo.v1" if PROXIES[name].subprotocol == "first offered" else "echo.v2")
+
+
+@pytest.mark.parametrize(("name", "mode"), PLAIN, ids=[f"{n}-{m}" for n, m in PLAIN])
+def test_a_websocket_handshake_through_nginx_default_reaches_the_app_as_a_plain_get(
+    deployed: dict[tuple[str, str, bool], Deployment], name: str, mode: str
+) -> None:
+    d = deployed[name, mode, False]
+    assert d.proxy_port is not None
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"ws://127.0.0.1:{d.proxy_port}{PREFIX}/ws", proxy=None, open_timeout=30)
+    # The app answered an HTTP request: its echo, not a 101.
+    assert refused.value.response.status_code == 200
+    handshake = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    seen = get(d.proxy_port, f"{PREFIX}/ws", handshake)
+    assert seen.status == 200
+    assert seen.headers("upgrade") == [] and "upgrade" not in str(seen.headers("connection"))
+    assert seen.body["http_version"] == "1.0"
+
+
+def events(port: int, path: str, accept: str) -> list[tuple[float, dict[str, Any]]]:
+    """Each event of the stream at ``path``, with when it reached the client (time.monotonic())."""
+    got = []
+    headers = {"Accept": accept, "Cache-Control": "no-cache"}
+    with httpx.Client(trust_env=False, timeout=30) as client:
+        with client.stream("GET", f"http://127.0.0.1:{port}{path}", headers=headers) as answer:
+            assert answer.status_code == 200
+            assert answer.headers["content-type"].startswith("text/event-stream")
+            for line in answer.iter_lines():
+                if line.startswith("data: "):
+                    got.append((time.monotonic(), json.loads(line.removeprefix("data: "))))
+    return got
+
+
+@pytest.mark.parametrize(("name", "mode"), CELLS, ids=[f"{n}-{m}" for n, m in CELLS])
+def test_an_event_stream_reaches_the_client_as_the_app_sends_it(
+    deployed: dict[tuple[str, str, bool], Deployment], name: str, mode: str
+) -> None:
+    """Three events, one a second: the first reaches the client before the app makes the second.
+
+    A proxy that buffers the answer passes the first on only with the last. Every proxy here
+    streams it, nginx with or without the app's X-Accel-Buffering: no; jupyter-server-proxy only
+    to a client whose Accept asks for an event stream, not to one that takes anything (``*/*``).
+    The clients of READERS read at once.
+    """
+    d = deployed[name, mode, False]
+    assert d.proxy_port is not None
+    port = d.proxy_port
+    with ThreadPoolExecutor(max_workers=len(READERS)) as pool:
+        read = {
+            (accept, hint): pool.submit(
+                events, port, f"{PREFIX}/events?count=3&interval=1&hint={hint}", accept
+            )
+            for accept, hint in READERS
+        }
+    for (accept, hint), reading in read.items():
+        got = reading.result()
+        made = [event["made"] for _, event in got]
+        assert [event["n"] for _, event in got] == [1, 2, 3], (accept, hint)
+        first = got[0][0]
+        if PROXIES[name].event_stream == "streamed" or accept == "text/event-stream":
+            late = f"{accept}, hint={hint}: event 1 came {first - made[0]:.2f}s after it was made"
+            assert first < made[1], late
+        else:  # read whole first: the first event comes only with the last
+            assert first > made[2], (accept, hint)
+
+
+def test_what_a_websocket_and_an_event_stream_meet_is_declared() -> None:
+    """What docs/proxies.md says of each: every proxy but nginx-default upgrades a handshake,
+    and only jupyter-server-proxy chooses the subprotocol itself or holds an event stream back."""
+    assert {n for n, cls in PROXIES.items() if not cls.websocket} == {"nginx-default"}
+    assert {n for n, cls in PROXIES.items() if cls.subprotocol != "app's"} == {
+        "jupyter-server-proxy"
+    }
+    assert {n for n, cls in PROXIES.items() if cls.event_stream != "streamed"} == {
+        "jupyter-server-proxy"
+    }
+
+
 @pytest.mark.parametrize("name", ["traefik", "caddy", "apache", "haproxy"])
 def test_a_route_added_later_is_served_by_a_reload_or_a_restart(tmp_path: Path, name: str) -> None:
     proxy = PROXIES[name](tmp_path)
@@ -307,6 +428,16 @@ def test_the_draft_docs_show_the_configuration_the_suite_runs(
 ) -> None:
     block = PROXIES[name](tmp_path).route_config(Route(mode, listen=8080, upstream=8000))
     assert textwrap.dedent(block).strip() in (DOCS / "proxies.md").read_text()
+
+
+def test_the_docs_show_what_a_configuration_holds_once_for_every_route() -> None:
+    """nginx's map for WebSockets (not nginx-default's: it has none), HAProxy's defaults."""
+    assert NginxDefault.http_template == "" and Nginx.http_template == templates.NGINX_HTTP
+    docs = (DOCS / "proxies.md").read_text()
+    assert textwrap.dedent(templates.NGINX_HTTP).strip() in docs
+    assert templates.NGINX_HTTP.strip("\n") in (DOCS / "proxy.md").read_text()  # as indented
+    defaults = templates.HAPROXY_GLOBAL.split("\n", 1)[1]  # after the "Generated by" comment
+    assert textwrap.dedent(defaults).strip() in docs
 
 
 def test_the_draft_docs_table_is_what_each_proxy_declares() -> None:

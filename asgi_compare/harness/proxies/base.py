@@ -130,6 +130,22 @@ class Proxy(ABC):
     # How its configuration removes a client's header (a key of templates.CLEAR), if it can.
     clear_syntax: ClassVar[str | None] = None
     clears_appended: ClassVar[bool] = True  # whether it can also drop what it appends to
+    # What a WebSocket handshake and a text/event-stream answer meet, configured as the suite
+    # runs it (tests/test_proxies.py): whether the handshake reaches the app as one (the client
+    # gets 101), which subprotocol the client is told (the one the app chose, or the first the
+    # client offered, the proxy choosing before it asks the app), and whether an event stream is
+    # passed on as it comes to any client or only to one whose Accept is text/event-stream.
+    # And two more of a proxy that answers the client's handshake itself: whether a refusal
+    # reaches the client as the app's HTTP answer, or as the proxy's 101 and then a close;
+    # and whether the client gets the app's close code, or a close without one (1005).
+    websocket: ClassVar[bool] = True
+    subprotocol: ClassVar[Literal["app's", "first offered"]] = "app's"
+    handshake: ClassVar[Literal["app's", "proxy's"]] = "app's"
+    close_code: ClassVar[Literal["app's", "none"]] = "app's"
+    # Whether a handshake carries the prefix header the proxy sets on HTTP requests in mode
+    # forwarded (X-Forwarded-Prefix): without it, the app's WebSocket knows no prefix.
+    forwards_prefix_on_websocket: ClassVar[bool] = True
+    event_stream: ClassVar[Literal["streamed", "streamed if asked"]] = "streamed"
 
     def __init__(self, workdir: Path, *, clear: bool = False) -> None:
         """``clear``: hardened, removing every client-sent header of FORWARDED and CONTEXT it

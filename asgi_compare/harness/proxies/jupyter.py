@@ -27,6 +27,22 @@ class JupyterServerProxy(Proxy):
 
     name = "jupyter-server-proxy"
     install = Install("jupyter-standaloneproxy", pip="jupyter-server-proxy[standalone]")
+    # It completes the client's handshake, answering with the first subprotocol offered, before
+    # it opens its own to the server (jupyterhub/jupyter-server-proxy#459; the server's choice
+    # is only logged as a warning). And it passes an answer on as it comes only to a request
+    # whose Accept is exactly text/event-stream (ProxyHandler.proxy, #479); any other answer it
+    # reads whole first (#502).
+    # A handshake the app refuses reaches the client as that 101, then a close; and a close
+    # the app sends, whatever its code, reaches the client without one (1005), as the
+    # conformance suite sees it (conformance_tests/test_live.py).
+    # And it sets X-Forwarded-Prefix, -Context and X-ProxyContextPath on HTTP requests only
+    # (ProxyHandler._build_proxy_request); a WebSocket's handshake to the server has the
+    # client's headers alone (proxy_open, jupyter_server_proxy/handlers.py, 4.6).
+    subprotocol = "first offered"
+    handshake = "proxy's"
+    forwards_prefix_on_websocket = False
+    close_code = "none"
+    event_stream = "streamed if asked"
     modes: ClassVar[Mapping[str, Behaviour]] = {
         # It sends X-Forwarded-Prefix, -Context and X-ProxyContextPath with a trailing slash,
         # and prefixes path-only Locations; with --absolute-url it does neither.

@@ -42,6 +42,7 @@ class Nginx(ProxyProcess):
     }
     server_template: ClassVar[str] = templates.NGINX_SERVER
     locations: ClassVar[dict[str, str]] = templates.NGINX_LOCATIONS
+    http_template: ClassVar[str] = templates.NGINX_HTTP  # before the server blocks
 
     @property
     def error_log(self) -> Path:
@@ -65,7 +66,7 @@ http {{
     fastcgi_temp_path {w}/fastcgi;
     uwsgi_temp_path {w}/uwsgi;
     scgi_temp_path {w}/scgi;
-{blocks}
+{self.http_template}{blocks}
 }}
 """
 
@@ -92,6 +93,9 @@ class NginxDefault(Nginx):
     """nginx as its docs' minimal ``proxy_pass`` leaves it: HTTP/1.0 upstream, no headers set."""
 
     name = "nginx-default"
+    # Upgrade and Connection are hop-by-hop: without the lines that pass them on, nginx sends a
+    # WebSocket handshake to the app as a plain GET (https://nginx.org/en/docs/http/websocket.html).
+    websocket = False
     modes: ClassVar[Mapping[str, Behaviour]] = {
         "strip": Behaviour(
             "1.0",
@@ -108,6 +112,7 @@ class NginxDefault(Nginx):
     }
     server_template = templates.NGINX_DEFAULT_SERVER
     locations = templates.NGINX_DEFAULT_LOCATIONS
+    http_template = ""
 
 
 class ConnectEmulation(Nginx):

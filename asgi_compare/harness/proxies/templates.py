@@ -9,6 +9,20 @@ from __future__ import annotations
 
 # --- nginx, as the suite configures it: HTTP/1.1 upstream, the client's Host ---------------------
 
+# WebSockets as nginx's docs proxy them (https://nginx.org/en/docs/http/websocket.html): Upgrade
+# and Connection are hop-by-hop, so each location passes them on itself, and this map, in the http
+# block, sends "Connection: upgrade" with a handshake and "close" (nginx's own) with the rest.
+# An event stream needs nothing more: with proxy_buffering on (its default) nginx still passes
+# each part on as the app sends it to a client that keeps up, and "X-Accel-Buffering: no" from
+# the app turns buffering off for that answer (proxy_buffering; honoured unless
+# proxy_ignore_headers says otherwise).
+NGINX_HTTP = """
+    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        '' close;
+    }
+"""
+
 # Host is set in each location: any proxy_set_header in a location drops the server block's.
 # Passing the client's Host is what deployments do; with nginx's default ($proxy_host), an app
 # that builds absolute URLs (Starlette's url_for) names the upstream, and nginx's default
@@ -26,12 +40,16 @@ NGINX_LOCATIONS = {
     "strip": """
         location {prefix}/ {
             proxy_pass http://127.0.0.1:{port}/;
-            proxy_set_header Host $http_host;{clear}
+            proxy_set_header Host $http_host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;{clear}
         }""",
     "forwarded": """
         location {prefix}/ {
             proxy_pass http://127.0.0.1:{port}/;
             proxy_set_header Host $http_host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
             proxy_set_header X-Forwarded-Prefix {prefix};
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Forwarded-Host $http_host;
@@ -41,11 +59,15 @@ NGINX_LOCATIONS = {
     "keep": """
         location {prefix}/ {
             proxy_pass http://127.0.0.1:{port};
-            proxy_set_header Host $http_host;{clear}
+            proxy_set_header Host $http_host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;{clear}
         }""",
 }
 
 # --- nginx with its defaults left in place: HTTP/1.0 upstream, Host $proxy_host, no X-Forwarded-*
+
+# No Upgrade lines either: a WebSocket handshake reaches the app as a plain GET.
 
 # client_max_body_size is raised only so that the suite's body-limit tests meet the app's limit
 # rather than nginx's 1 MB default; nothing about the request the app sees changes.
@@ -75,6 +97,8 @@ CONNECT_LOCATION = """
         location {prefix}/ {{auth}
             proxy_pass http://127.0.0.1:{port}/;
             proxy_set_header Host $http_host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
             proxy_set_header RStudio-Connect-App-Base-URL $scheme://$http_host{prefix};{clear}
         }"""
 CONNECT_AUTH = """
@@ -211,17 +235,22 @@ LoadModule proxy_http_module {modules}/mod_proxy_http.so
 # ProxyPass with a trailing-slash URL maps /prefix/x to /x; mod_proxy_http adds
 # X-Forwarded-For, -Host and -Server by itself (ProxyAddHeaders On). ProxyPassReverse, as
 # Apache's reverse-proxy guide pairs it with ProxyPass, rewrites a Location naming the upstream.
+# upgrade=websocket: since 2.4.47 mod_proxy_http passes the handshake on and tunnels the
+# connection once the app answers 101 (https://httpd.apache.org/docs/2.4/mod/mod_proxy.html
+# #protoupgrade); without it the app gets a plain GET. An event stream needs nothing:
+# mod_proxy_http flushes to the client whenever a read from the app would wait
+# (ap_proxy_http_process_response); flushpackets acts only on mod_proxy_ajp and mod_proxy_fcgi.
 APACHE_VHOSTS = {
     "strip": """
 Listen 127.0.0.1:{listen}
 <VirtualHost 127.0.0.1:{listen}>
-    ProxyPass "{prefix}/" "http://127.0.0.1:{port}/"{reverse}{clear}
+    ProxyPass "{prefix}/" "http://127.0.0.1:{port}/" upgrade=websocket{reverse}{clear}
 </VirtualHost>
 """,
     "forwarded": """
 Listen 127.0.0.1:{listen}
 <VirtualHost 127.0.0.1:{listen}>
-    ProxyPass "{prefix}/" "http://127.0.0.1:{port}/"{reverse}{clear}
+    ProxyPass "{prefix}/" "http://127.0.0.1:{port}/" upgrade=websocket{reverse}{clear}
     RequestHeader set X-Forwarded-Prefix "{prefix}"
     RequestHeader set X-Forwarded-Proto expr=%{REQUEST_SCHEME}
 </VirtualHost>
@@ -229,7 +258,7 @@ Listen 127.0.0.1:{listen}
     "keep": """
 Listen 127.0.0.1:{listen}
 <VirtualHost 127.0.0.1:{listen}>
-    ProxyPass "{prefix}/" "http://127.0.0.1:{port}{prefix}/"{reverse}{clear}
+    ProxyPass "{prefix}/" "http://127.0.0.1:{port}{prefix}/" upgrade=websocket{reverse}{clear}
 </VirtualHost>
 """,
 }
@@ -244,6 +273,11 @@ APACHE_REVERSE = {
 
 # --- HAProxy -------------------------------------------------------------------------------------
 
+# In HTTP mode HAProxy passes a WebSocket handshake on and, after the 101, tunnels the
+# connection (https://www.haproxy.com/blog/websockets-load-balancing-with-haproxy); "timeout
+# tunnel" then supersedes the client and server timeouts, set as the configuration manual's
+# example sets it ("timeout tunnel", doc/configuration.txt). An event stream is passed on as
+# it comes.
 HAPROXY_GLOBAL = """# Generated by asgi-compare for one run.
 defaults
     mode http
@@ -251,6 +285,7 @@ defaults
     timeout connect 5s
     timeout client 60s
     timeout server 60s
+    timeout tunnel 1h
 """
 
 # replace-path as HAProxy's manual strips a prefix; option forwardfor (in defaults) adds
