@@ -12,10 +12,12 @@ from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
+from httpx_ws.transport import ASGIWebSocketTransport
 
 from asgi_compare.harness import Deployment
 from conformance_tests._data import FIT
 from conformance_tests._options import MOUNTS
+from core.head import Message, Receive, Scope, Send
 from core.postgres import WAIT_S
 from core.settings import Settings
 
@@ -60,6 +62,36 @@ async def started(app: Any) -> AsyncIterator[Any]:
         yield manager.app
 
 
+class AsServersSpeak:
+    """An app, as httpx-ws's ASGI transport (0.9) calls it, spoken to as a server would:
+
+    - the scope announces the ASGI ``websocket.http.response`` extension, which the transport
+      implements (a handshake refused with an HTTP answer reaches the client as that answer,
+      as from uvicorn or hypercorn) but leaves out of the scope;
+    - a ``websocket.close`` gets a ``reason`` when the app sent none: the ASGI spec makes it
+      optional, the transport reads it as required (a ``KeyError`` in its read).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        scope = {**scope, "extensions": {**scope.get("extensions", {}), WS_DENIAL: {}}}
+
+        async def send_with_reason(message: Message) -> None:
+            if message["type"] == "websocket.close":
+                message = {"reason": "", **message}
+            await send(message)
+
+        await self.app(scope, receive, send_with_reason)
+
+
+WS_DENIAL = "websocket.http.response"
+
+
 @asynccontextmanager
 async def client_of(
     app: Any,
@@ -67,10 +99,16 @@ async def client_of(
     headers: dict[str, str] | None = None,
     **transport: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """``app`` started, and an httpx client over ASGI for it (``transport``:
-    ``httpx.ASGITransport``'s ``root_path`` or ``client``)."""
+    """``app`` started, and an httpx client over ASGI for it, WebSockets included (httpx-ws;
+    ``transport``: ``httpx.ASGITransport``'s ``root_path`` or ``client``)."""
     async with started(app) as running:
-        asgi = httpx.ASGITransport(app=running, **transport)
+        asgi = ASGIWebSocketTransport(
+            app=AsServersSpeak(running),
+            # The transport's own wait for the app's accept is 1 s: a deadline a loaded
+            # machine can miss. This is a hang guard.
+            initial_receive_timeout=LIFESPAN_GUARD_S,
+            **transport,
+        )
         async with httpx.AsyncClient(transport=asgi, base_url=base_url, headers=headers) as client:
             yield client
 

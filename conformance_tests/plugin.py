@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from asgi_compare.harness import REFERENCE
+from asgi_compare.harness import PROXIES, REFERENCE
 from conformance_tests._apis import Api, load_app, open_in_process, own_server
 from conformance_tests._options import SELECTION, Selection, Target, add_options, selection
 from conformance_tests._summary import FrameworkSummary
@@ -75,6 +75,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "targets(servers=(...), modes=(...)): run only on these servers and proxy modes",
+    )
+    config.addinivalue_line(
+        "markers",
+        "websocket: the test opens WebSockets (left out behind a proxy that passes none on, "
+        "as its class declares)",
     )
     config.addinivalue_line(  # pytest-xdist's own, known here too when it is not installed
         "markers", "xdist_group(name): with --dist loadgroup, the group's tests on one worker"
@@ -190,8 +195,15 @@ def _runnable(item: pytest.Item, chosen: Selection, in_process: bool) -> bool:
         or (chosen.url and differential)
         or (chosen.url and item.get_closest_marker("starts_servers"))
         or not _wanted_target(item, params.get("target"))
+        or (item.get_closest_marker("websocket") and not _passes_websockets(params.get("target")))
         or (not in_process and item.get_closest_marker("in_process"))
     )
+
+
+def _passes_websockets(target: Target | None) -> bool:
+    """Whether WebSockets reach the app on ``target``: everywhere but behind a proxy whose
+    configuration passes none on (``nginx-default``: tests/test_proxies.py shows it)."""
+    return target is None or not target.proxy or PROXIES[target.proxy].websocket
 
 
 def _wanted_target(item: pytest.Item, target: Target | None) -> bool:

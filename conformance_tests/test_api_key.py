@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from httpx_ws import AsyncWebSocketSession, WebSocketUpgradeError, aconnect_ws
 from openapi_spec_validator import validate
 
 from asgi_compare.harness import FRAMEWORKS, REFERENCE
@@ -100,6 +101,28 @@ async def test_anything_but_the_key_is_refused(keyed: Api, authorization: str | 
         await keyed.client.post("/items", json={"name": "a", "price": 1}, headers=headers)
     )
     assert_refused(await keyed.client.get("/items", headers=headers))
+
+
+@pytest.mark.in_process
+@pytest.mark.parametrize("authorization", [None, f"Key {KEY}x"], ids=["none", "wrong"])
+async def test_a_websocket_without_the_key_is_refused_before_it_is_accepted(
+    keyed: Api, authorization: str | None
+) -> None:
+    """403 before the handshake is accepted: nothing of the app is reached without the key."""
+    headers = {} if authorization is None else {"authorization": authorization}
+    with pytest.raises(WebSocketUpgradeError) as refused:
+        async with aconnect_ws("/ws", keyed.client, headers=headers):
+            pass
+    assert refused.value.response.status_code == 403
+    assert KEY not in refused.value.response.text
+
+
+@pytest.mark.in_process
+async def test_the_key_opens_the_websocket(keyed: Api) -> None:
+    headers = {"authorization": f"Bearer {KEY}"}
+    ws: AsyncWebSocketSession
+    async with aconnect_ws("/ws", keyed.client, headers=headers) as ws:
+        assert json.loads(await ws.receive_text(timeout=60))["type"] == "hello"
 
 
 @pytest.mark.in_process

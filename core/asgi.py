@@ -9,6 +9,8 @@ Each rule is a small named piece, reading one :class:`~core.head.RequestHead`:
 - :class:`~core.forwarded.Forwarded`: a trusted peer's scheme, host and client;
 - :class:`~core.apikey.ApiKey`: with ``ASGI_COMPARE_API_KEY`` set, 401 without it;
 - :class:`~core.route_answers.RouteAnswers`: 404, 405, 307 for a trailing slash, HEAD as GET;
+- :meth:`Contract.decide_handshake`: a WebSocket handshake refused (403) on a path with no
+  WebSocket route (:data:`~core.routes.WEBSOCKET_PATHS`) or without the key;
 - :mod:`core.body`: the body limit, 413 while reading; :mod:`core.offload`: a large /fit body
   read and fitted in a worker process;
 - :func:`~core.errors.server_error`: one log record and the bare 500, for anything unexpected.
@@ -29,12 +31,19 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from core.apikey import ApiKey
 from core.body import BODYLESS, DRAIN_BYTES, limited, read_body
-from core.errors import ApiError, BodyTooLarge, ErrorResponse, error_response, server_error
+from core.errors import (
+    ApiError,
+    BodyTooLarge,
+    ErrorResponse,
+    HandshakeRefused,
+    error_response,
+    server_error,
+)
 from core.forwarded import Forwarded, ForwardedFacts
 from core.head import ASGIApp, Message, Receive, RequestHead, Scope, Send, forwards
 from core.prefix import Prefix, PrefixMiddleware, strip_root
 from core.route_answers import RouteAnswers
-from core.routes import ROUTES, RouteTable
+from core.routes import ROUTES, WEBSOCKET_PATHS, RouteTable
 from core.settings import Settings
 from core.trust import TrustedPeers
 
@@ -127,6 +136,19 @@ class Contract:
             return Decision(root, route_path, method, answer, proxy_prefixes_redirects=rewrites)
         return Decision(root, route_path, method, None, self.forwarded.of(head), rewrites)
 
+    def decide_handshake(self, head: RequestHead, root: str | None = None) -> Decision:
+        """The decision on a WebSocket handshake (``root`` as for :meth:`decide`): the same
+        prefix, key and trust, and a refusal (403, before it is accepted) on a path with no
+        WebSocket route: an HTTP path's, a client's on the wrong path, a scanner's."""
+        root = self.prefix.of(head) if root is None else root
+        route_path = strip_root(head.path, root)
+        refused = route_path not in WEBSOCKET_PATHS or (
+            self.key is not None and self.key.refuses(head, route_path) is not None
+        )
+        if refused:
+            return Decision(root, route_path, "GET", HandshakeRefused())
+        return Decision(root, route_path, "GET", None, self.forwarded.of(head))
+
 
 class ContractMiddleware:
     """The contract around an ASGI app; ``path_includes_root`` is the form the wrapped framework
@@ -164,6 +186,9 @@ class ContractMiddleware:
             # ("Falcon requires ASGI version 3.x": falcon/asgi/app.py, App.__call__ and
             # App._call_lifespan_handlers, Falcon 4.4).
             scope["asgi"] = {"version": "3.0"}
+        if scope["type"] == "websocket":
+            await self.stack(scope, receive, send)  # the prefix, then the handshake's rules
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -202,6 +227,9 @@ class ContractRules:
         self.max_body_bytes = contract.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._handshake(scope, receive, send)
+            return
         head = RequestHead.from_scope(scope)
         d = self.contract.decide(head, head.root_path)
         if d.answer is not None:
@@ -235,6 +263,22 @@ class ContractRules:
             Forwarded.apply(inner, d.forwarded)
         await self.app(inner, receive, send)
 
+    async def _handshake(self, scope: Scope, receive: Receive, send: Send) -> None:
+        head = RequestHead.from_scope(scope)
+        d = self.contract.decide_handshake(head, head.root_path)
+        if d.answer is not None:
+            await refuse_handshake(scope, receive, send, error_response(d.answer))
+            return
+        inner = dict(scope)
+        if d.forwarded is not None:
+            Forwarded.apply(inner, d.forwarded)
+        # A WebSocket's scheme is ws or wss (the ASGI spec): wss where a trusted proxy says
+        # https, and ws, not http, from a client that says http (httpx-ws's ASGI transport,
+        # 0.9): Quart routes a WebSocket by it (werkzeug matches its routes on ws and wss).
+        scheme = inner.get("scheme", "ws")
+        inner["scheme"] = _WEBSOCKET_SCHEMES.get(scheme, scheme)
+        await self.app(inner, receive, send)
+
     @staticmethod
     async def _fit(pool: FitPool, body: bytes, head: RequestHead, send: Send) -> None:
         """/fit of a large body, answered as the adapters answer it: the coefficients, or the
@@ -251,6 +295,7 @@ class ContractRules:
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
+_WEBSOCKET_SCHEMES = {"http": "ws", "https": "wss"}
 
 
 async def send_error(send: Send, answer: ErrorResponse) -> None:
@@ -262,6 +307,24 @@ async def send_error(send: Send, answer: ErrorResponse) -> None:
     ]
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def refuse_handshake(
+    scope: Scope, receive: Receive, send: Send, answer: ErrorResponse
+) -> None:
+    """Refuse a WebSocket handshake before it is accepted: with the contract's JSON answer
+    where the server takes one (the ASGI ``websocket.http.response`` extension: uvicorn,
+    hypercorn), else by closing, which every server answers with HTTP 403."""
+    await receive()  # websocket.connect
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    body = answer.json_bytes()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send(
+        {"type": "websocket.http.response.start", "status": answer.status, "headers": headers}
+    )
+    await send({"type": "websocket.http.response.body", "body": body})
 
 
 async def answer_error(exc: Exception, send: Send, method: str, path: str) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "BodyTooLarge",
     "ErrorResponse",
     "GreetingNotFound",
+    "HandshakeRefused",
     "ItemNotFound",
     "MethodNotAllowed",
     "ModelNotFitted",
@@ -107,6 +108,14 @@ class Unauthorized(ApiError):
     challenge = 'Key realm="asgi-compare", Bearer realm="asgi-compare"'
 
 
+class HandshakeRefused(ApiError):
+    """A WebSocket handshake the contract refuses: on a path with no WebSocket route, or
+    without the API key. Answered before it is accepted, as HTTP 403 (the ASGI spec's answer
+    to a ``websocket.close`` before ``websocket.accept``)."""
+
+    detail = "WebSocket refused"
+
+
 class StoreUnavailable(ApiError):
     """The database holding items and the fit does not answer; nothing was changed that the
     client was told of. ``Retry-After`` says when to try again."""
@@ -149,6 +158,7 @@ _STATUS: dict[type[ApiError], int] = {
     TrailingSlash: 307,
     BadRequest: 400,
     Unauthorized: 401,
+    HandshakeRefused: 403,
     NotFound: 404,
     MethodNotAllowed: 405,
     TooLarge: 413,

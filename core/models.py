@@ -35,6 +35,7 @@ __all__ = [
     "DelayQuery",
     "Empty",
     "ErrorDetail",
+    "EventsQuery",
     "FitData",
     "Greeting",
     "GreetingRef",
@@ -47,6 +48,7 @@ __all__ = [
     "Prediction",
     "QueryParams",
     "StoredItem",
+    "Tick",
     "UserEcho",
     "UserPath",
     "UserQuery",
@@ -125,6 +127,18 @@ class UserEcho(BaseModel):
 
 class DelayQuery(QueryParams):
     delay: Annotated[float, Field(ge=0, le=10)] = 1.0
+
+
+class EventsQuery(QueryParams):
+    count: Annotated[int, Field(ge=1, le=100)] = 5
+    interval: Annotated[float, Field(ge=0, le=10)] = 1.0
+
+
+class Tick(BaseModel):
+    """The data of event N of a ``GET /events`` stream."""
+
+    n: int
+    count: int
 
 
 class Greeting(BaseModel):

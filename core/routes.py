@@ -11,7 +11,15 @@ from pydantic import BaseModel
 
 from core import models as m
 
-__all__ = ["OPERATIONS", "ROUTES", "Operation", "RouteTable", "operation"]
+__all__ = [
+    "OPERATIONS",
+    "ROUTES",
+    "WEBSOCKETS",
+    "WEBSOCKET_PATHS",
+    "Operation",
+    "RouteTable",
+    "operation",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +161,29 @@ OPERATIONS: tuple[Operation, ...] = (
         media_type="image/png",
         errors=(400,),
     ),
+    Operation(
+        "GET",
+        "/events",
+        "events",
+        "Server-sent events, one every interval seconds",
+        query=m.EventsQuery,
+        media_type="text/event-stream",
+        # Out of the document: OpenAPI 3.1 cannot describe a stream's items, and FastAPI's
+        # description of one (3.2's itemSchema, in a document that says 3.1.0) fails
+        # validation as 3.1 (openapi-spec-validator, FastAPI 0.165).
+        in_schema=False,
+    ),
     Operation("GET", "/reset", "reset", "Forget the fit", response=m.Empty),
     Operation("POST", "/reset", "reset", "Forget the fit", response=m.Empty),
 )
+
+# The WebSocket routes (core.live): a handshake on any other path is refused (core.asgi).
+# Apart from OPERATIONS, whose routes are HTTP's: a plain GET /ws is a 404, as on any unknown
+# path.
+WEBSOCKETS: tuple[Operation, ...] = (
+    Operation("WEBSOCKET", "/ws", "ws", "Hello, then an echo of each message", in_schema=False),
+)
+WEBSOCKET_PATHS = frozenset(op.path for op in WEBSOCKETS)
 
 
 def operation(name: str) -> Operation:

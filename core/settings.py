@@ -62,6 +62,8 @@ class Settings:
     # "postgresql://USER:PASSWORD@HOST:PORT/DB" (any machine). Out of the repr: it may hold a
     # password.
     store: str = field(default=MEMORY, repr=False)
+    # A WebSocket message longer than this closes the connection with 1009 (message too big).
+    max_ws_message_bytes: int = 64 * 1024
     # When set, every route but the docs needs "Authorization: Key <key>" or "Bearer <key>".
     api_key: str | None = field(default=None, repr=False)
 
@@ -78,6 +80,7 @@ class Settings:
             max_cells=_positive_int(env, "ASGI_COMPARE_MAX_CELLS", 100_000),
             offload_bytes=_positive_int(env, "ASGI_COMPARE_OFFLOAD_BYTES", 64 * 1024),
             fit_processes=_positive_int(env, "ASGI_COMPARE_FIT_PROCESSES", 0) or None,
+            max_ws_message_bytes=_positive_int(env, "ASGI_COMPARE_MAX_WS_MESSAGE_BYTES", 64 * 1024),
             store=env.get("ASGI_COMPARE_STORE", "").strip() or MEMORY,
             api_key=env.get("ASGI_COMPARE_API_KEY") or None,
         )

@@ -11,19 +11,21 @@ Blocking work (CPU, and the item and model stores, which may be a SQLite file) g
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, cast
 
 import falcon
 import falcon.asgi
 
-from core import answers
+from core import answers, live
 from core.about import about as about_app
 from core.asgi import ASGIApp, ContractMiddleware
 from core.errors import ApiError, error_response, http_error
 from core.models import (
+    About,
     AddQuery,
     DelayQuery,
+    EventsQuery,
     FitData,
     Item,
     ItemPatch,
@@ -36,7 +38,7 @@ from core.models import (
 from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, openapi_document, swagger_ui_html
 from core.service import Service
 from core.settings import Settings
-from falcon_app.contract import in_thread, parsed
+from falcon_app.contract import AS_SENT, in_thread, parsed
 
 Req = falcon.asgi.Request
 Resp = falcon.asgi.Response
@@ -57,18 +59,22 @@ class DocsResource:
         resp.media = openapi_document(req.root_path, api_key=self.keyed)
 
 
+def _about(req: Req) -> About:
+    return about_app(
+        "falcon",
+        root_path=req.root_path,
+        scheme=req.scheme,
+        host=req.get_header("Host"),
+        client=req.remote_addr,
+    )
+
+
 class DemoResource:
     async def on_get_hello(self, req: Req, resp: Resp) -> None:
         resp.media = answers.hello().model_dump()
 
     async def on_get_about(self, req: Req, resp: Resp) -> None:
-        resp.media = about_app(
-            "falcon",
-            root_path=req.root_path,
-            scheme=req.scheme,
-            host=req.get_header("Host"),
-            client=req.remote_addr,
-        ).model_dump()
+        resp.media = _about(req).model_dump()
 
     @falcon.before(parsed(query=AddQuery))
     async def on_get_add(self, req: Req, resp: Resp, query: AddQuery) -> None:
@@ -81,6 +87,38 @@ class DemoResource:
     @falcon.before(parsed(query=DelayQuery))
     async def on_get_async(self, req: Req, resp: Resp, query: DelayQuery) -> None:
         resp.media = (await answers.async_route(query.delay)).model_dump()
+
+
+class LiveResource:
+    """``GET /events`` with Falcon's ``resp.sse``, and ``WS /ws`` with its WebSocket API."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.max_message_bytes = settings.max_ws_message_bytes
+
+    @falcon.before(parsed(query=EventsQuery))
+    async def on_get_events(self, req: Req, resp: Resp, query: EventsQuery) -> None:
+        async def emitter() -> AsyncIterator[falcon.asgi.SSEvent]:
+            async for event in live.ticks(query, req.get_header("Last-Event-ID")):
+                yield falcon.asgi.SSEvent(
+                    event=event.event, event_id=event.id, text=event.data.model_dump_json()
+                )
+
+        resp.set_headers(live.STREAM_HEADERS)
+        resp.sse = emitter()
+
+    async def on_websocket_ws(self, req: Req, ws: falcon.asgi.WebSocket) -> None:
+        await ws.accept(subprotocol=live.subprotocol(ws.subprotocols))
+        await ws.send_text(live.hello(_about(req)))
+        while True:
+            message = await ws.receive_media()  # str or bytes, as sent (AS_SENT)
+            reply = live.reply(cast(str | bytes, message), self.max_message_bytes)
+            if reply.close is not None:
+                await ws.close(reply.close)
+                return
+            if isinstance(reply.message, bytes):
+                await ws.send_data(reply.message)
+            else:
+                await ws.send_text(reply.message)
 
 
 class GreetingsResource:
@@ -176,7 +214,9 @@ class WarmUp:
         self.service.close()
 
 
-async def _reraise(req: Req, resp: Resp, exc: Exception, params: dict[str, Any]) -> None:
+async def _reraise(
+    req: Req, resp: Resp | None, exc: Exception, params: dict[str, Any], ws: object = None
+) -> None:
     """Anything else goes on to the contract's middleware, which logs it once and answers 500.
 
     Falcon's default handler for ``Exception`` would answer it itself; a handler that raises
@@ -186,8 +226,19 @@ async def _reraise(req: Req, resp: Resp, exc: Exception, params: dict[str, Any])
     raise exc
 
 
-async def _handle_error(req: Req, resp: Resp, exc: Exception, params: dict[str, Any]) -> None:
-    """The contract's errors, and Falcon's own (``HTTPError``), through core's table."""
+async def _handle_error(
+    req: Req,
+    resp: Resp | None,
+    exc: Exception,
+    params: dict[str, Any],
+    ws: falcon.asgi.WebSocket | None = None,
+) -> None:
+    """The contract's errors, and Falcon's own (``HTTPError``), through core's table. On a
+    WebSocket (``resp`` None), the close code is 3000 plus the status, as Falcon's own."""
+    if resp is None:
+        assert ws is not None
+        await ws.close(3000 + error_response(exc).status)
+        return
     resp.content_type = falcon.MEDIA_JSON  # a responder may have set another before it failed
     if isinstance(exc, falcon.HTTPError):
         answer = http_error(exc.status_code, exc.title, exc.headers, exc=exc)
@@ -218,6 +269,10 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     items = ItemsResource(service)
     app.add_route("/items", items)
     app.add_route("/items/{item_id}", items, suffix="item")
+    live_routes = LiveResource(service.settings)
+    app.add_route("/events", live_routes, suffix="events")
+    app.add_route("/ws", live_routes, suffix="ws")
+    app.ws_options.media_handlers.update(AS_SENT)
     model = ModelResource(service)
     for name in ("fit", "predict", "coefs", "plot", "reset"):
         app.add_route(f"/{name}", model, suffix=name)

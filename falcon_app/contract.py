@@ -1,5 +1,6 @@
 """What the Falcon adapter needs beyond Falcon's idiom, in Falcon's own tools: a hook that
-validates a request's parts with core's models, and ``sync_to_async`` typed."""
+validates a request's parts with core's models, WebSocket media handlers that hand a message
+over as it came, and ``sync_to_async`` typed."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar, cast
 
 import falcon.asgi
+import falcon.media
 from falcon.util import sync_to_async
 from pydantic import BaseModel
 
 from core.validation import RequestParser
 
-__all__ = ["in_thread", "parsed"]
+__all__ = ["AS_SENT", "in_thread", "parsed"]
 
 Req = falcon.asgi.Request
 Resp = falcon.asgi.Response
@@ -48,3 +50,29 @@ def parsed(
         parser.check()
 
     return hook
+
+
+class _TextAsSent(falcon.media.TextBaseHandlerWS):
+    def serialize(self, media: object) -> str:
+        return str(media)
+
+    def deserialize(self, payload: str) -> object:
+        return payload
+
+
+class _BytesAsSent(falcon.media.BinaryBaseHandlerWS):
+    def serialize(self, media: object) -> bytes:
+        return bytes(cast(bytes, media))
+
+    def deserialize(self, payload: bytes) -> object:
+        return payload
+
+
+# For ``app.ws_options.media_handlers`` (Falcon's "WebSocket media handlers"): with them,
+# ``ws.receive_media()`` returns a text message as its str and a binary one as its bytes.
+# Falcon's own reads one kind only (``receive_text``, ``receive_data``), or decodes JSON and
+# MessagePack (the default handlers); the WebSocket route takes both kinds, as they came.
+AS_SENT: dict[falcon.WebSocketPayloadType, Any] = {
+    falcon.WebSocketPayloadType.TEXT: _TextAsSent(),
+    falcon.WebSocketPayloadType.BINARY: _BytesAsSent(),
+}

@@ -8,19 +8,31 @@ event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    WebSocket,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 
-from core import answers
+from core import answers, live
 from core.about import about as about_app
 from core.asgi import ContractMiddleware
 from core.errors import ApiError, error_response, http_error
@@ -31,6 +43,7 @@ from core.models import (
     DelayQuery,
     Empty,
     ErrorDetail,
+    EventsQuery,
     FitData,
     Greeting,
     Item,
@@ -74,8 +87,8 @@ def operation_id(route: APIRoute) -> str:
 router = APIRouter(route_class=DocumentedRoute, generate_unique_id_function=operation_id)
 
 
-def get_service(request: Request) -> Service:
-    service: Service = request.app.state.service
+def get_service(connection: HTTPConnection) -> Service:  # a request's or a WebSocket's
+    service: Service = connection.app.state.service
     return service
 
 
@@ -105,15 +118,19 @@ async def hello() -> Message:
     return answers.hello()
 
 
-@router.get("/about", name="about")
-async def about(request: Request) -> About:
+def _about(connection: HTTPConnection) -> About:
     return about_app(
         "fastapi",
-        root_path=request.scope.get("root_path", ""),
-        scheme=request.url.scheme,
-        host=request.headers.get("host"),
-        client=request.client.host if request.client else None,
+        root_path=connection.scope.get("root_path", ""),
+        scheme=connection.url.scheme,
+        host=connection.headers.get("host"),
+        client=connection.client.host if connection.client else None,
     )
+
+
+@router.get("/about", name="about")
+async def about(request: Request) -> About:
+    return _about(request)
 
 
 @router.get("/add", name="add")
@@ -195,6 +212,35 @@ def coefs(service: ServiceDep) -> Coefs:
 @router.get("/plot", response_class=Response, name="plot")
 def plot(service: ServiceDep) -> Response:
     return Response(service.model.plot_png(), media_type="image/png")
+
+
+# Out of the document, as in core's (core/routes.py says why).
+@router.get("/events", response_class=EventSourceResponse, include_in_schema=False, name="events")
+async def events(
+    q: Annotated[EventsQuery, Query()], last_event_id: Annotated[str | None, Header()] = None
+) -> AsyncIterable[ServerSentEvent]:
+    async for event in live.ticks(q, last_event_id):
+        yield ServerSentEvent(id=event.id, event=event.event, data=event.data)
+
+
+@router.websocket("/ws", name="ws")
+async def ws(websocket: WebSocket, service: ServiceDep) -> None:
+    await websocket.accept(subprotocol=live.subprotocol(websocket.scope["subprotocols"]))
+    await websocket.send_text(live.hello(_about(websocket)))
+    limit = service.settings.max_ws_message_bytes
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        reply = live.reply(message["bytes"] if text is None else text, limit)
+        if reply.close is not None:
+            await websocket.close(reply.close)
+            return
+        if isinstance(reply.message, bytes):
+            await websocket.send_bytes(reply.message)
+        else:
+            await websocket.send_text(reply.message)
 
 
 @router.get("/reset", name="reset")

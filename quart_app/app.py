@@ -13,10 +13,21 @@ Blocking work (CPU, and the item and model stores, which may be a SQLite file) g
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
-from quart import Blueprint, Quart, Response, current_app, redirect, request, send_from_directory
+from quart import (
+    Blueprint,
+    Quart,
+    Response,
+    current_app,
+    redirect,
+    request,
+    send_from_directory,
+    websocket,
+)
 from quart.utils import run_sync
+from quart.wrappers import BaseRequestWebsocket
 from quart_schema import (
     QuartSchema,
     RequestSchemaValidationError,
@@ -26,7 +37,7 @@ from quart_schema import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from core import answers
+from core import answers, live
 from core.about import about as about_app
 from core.errors import ApiError, error_response, http_error
 from core.models import (
@@ -36,6 +47,7 @@ from core.models import (
     Coefs,
     DelayQuery,
     Empty,
+    EventsQuery,
     FitData,
     Greeting,
     Item,
@@ -89,15 +101,19 @@ async def hello() -> Message:
     return answers.hello()
 
 
-@bp.get("/about", endpoint="about")
-async def about() -> About:
+def _about(connection: BaseRequestWebsocket) -> About:  # the request, or the websocket
     return about_app(
         "quart",
-        root_path=request.root_path,
-        scheme=request.scheme,
-        host=request.headers.get("host"),
-        client=request.remote_addr,
+        root_path=connection.root_path,
+        scheme=connection.scheme,
+        host=connection.headers.get("host"),
+        client=connection.remote_addr,
     )
+
+
+@bp.get("/about", endpoint="about")
+async def about() -> About:
+    return _about(request)
 
 
 @bp.get("/add", endpoint="add")
@@ -199,6 +215,34 @@ async def coefs() -> Coefs:
 async def plot() -> Response:
     png = await run_sync(_service().model.plot_png)()
     return Response(png, mimetype="image/png")
+
+
+@bp.get("/events", endpoint="events")
+@validate_querystring(EventsQuery)
+async def events(query_args: EventsQuery) -> Response:
+    last_event_id = request.headers.get("Last-Event-ID")
+
+    async def send_events() -> AsyncIterator[bytes]:
+        async for event in live.ticks(query_args, last_event_id):
+            yield event.encode()
+
+    headers = {"Content-Type": "text/event-stream", **live.STREAM_HEADERS}
+    response = Response(send_events(), headers=headers)
+    response.timeout = None  # Quart's RESPONSE_TIMEOUT would end a long stream
+    return response
+
+
+@bp.websocket("/ws", endpoint="ws")
+async def ws() -> None:
+    await websocket.accept(subprotocol=live.subprotocol(websocket.requested_subprotocols))
+    await websocket.send(live.hello(_about(websocket)))
+    limit = _service().settings.max_ws_message_bytes
+    while True:
+        reply = live.reply(await websocket.receive(), limit)
+        if reply.close is not None:
+            await websocket.close(reply.close)
+            return
+        await websocket.send(reply.message)
 
 
 @bp.route("/reset", methods=["GET", "POST"], endpoint="reset")

@@ -21,18 +21,20 @@ import asyncio
 from typing import cast
 
 from pydantic import ValidationError
-from sanic import Blueprint, Request, Sanic
+from sanic import Blueprint, Request, Sanic, Websocket
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, empty, html, json, raw, redirect
 from sanic_ext import validate
 from sanic_ext.exceptions import ValidationError as ExtValidationError
 
-from core import answers
+from core import answers, live
 from core.about import about as about_app
 from core.errors import ApiError, error_response, http_error, server_error
 from core.models import (
+    About,
     AddQuery,
     DelayQuery,
+    EventsQuery,
     FitData,
     Item,
     ItemPatch,
@@ -83,17 +85,19 @@ async def hello(request: Request) -> HTTPResponse:
     return json(answers.hello().model_dump())
 
 
+def _about(request: Request) -> About:
+    return about_app(
+        "sanic",
+        root_path=_root_path(request),
+        scheme=request.scheme,
+        host=request.host,
+        client=request.client_ip,
+    )
+
+
 @bp.get("/about", name="about")
 async def about(request: Request) -> HTTPResponse:
-    return json(
-        about_app(
-            "sanic",
-            root_path=_root_path(request),
-            scheme=request.scheme,
-            host=request.host,
-            client=request.client_ip,
-        ).model_dump()
-    )
+    return json(_about(request).model_dump())
 
 
 @bp.get("/add", name="add")
@@ -197,6 +201,30 @@ async def coefs(request: Request) -> HTTPResponse:
 async def plot(request: Request) -> HTTPResponse:
     png = await asyncio.to_thread(_service(request).model.plot_png)
     return raw(png, content_type="image/png")
+
+
+@bp.get("/events", name="events")
+@validate(query=EventsQuery)
+async def events(request: Request, query: EventsQuery) -> None:
+    response = await request.respond(content_type="text/event-stream", headers=live.STREAM_HEADERS)
+    async for event in live.ticks(query, request.headers.get("last-event-id")):
+        await response.send(event.encode())
+    await response.eof()
+
+
+@bp.websocket("/ws", name="ws", subprotocols=[live.SUBPROTOCOL])
+async def ws(request: Request, ws: Websocket) -> None:
+    await ws.send(live.hello(_about(request)))
+    limit = _service(request).settings.max_ws_message_bytes
+    while True:
+        message = await ws.recv()
+        if message is None:  # the client has gone (over ASGI; Sanic's own server raises)
+            return
+        reply = live.reply(message, limit)
+        if reply.close is not None:
+            await ws.close(reply.close)
+            return
+        await ws.send(reply.message)
 
 
 @bp.route("/reset", methods=["GET", "POST"], name="reset")

@@ -10,6 +10,7 @@ the bridge it needs beyond that.
 - :class:`ContractSanic`: an app's name and Sanic's own body limit, core's ASGI middleware
   in front of Sanic's ASGI entrypoint, the decision in ``handle_request``, and TouchUp once
   a process (by Sanic's own mark);
+- :class:`ClosingConnection`: over ASGI, a WebSocket whose ``close`` closes;
 - :func:`unused_name`: an app name Sanic's registry has not seen in this process.
 """
 
@@ -24,6 +25,7 @@ from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.helpers import has_message_body
 from sanic.request import RequestParameters
 from sanic.response import json
+from sanic.server.websockets.connection import WebSocketConnection
 
 from core.asgi import (
     DRAIN_BYTES,
@@ -47,6 +49,7 @@ from core.validation import body_value
 __all__ = [
     "NAME",
     "ApiRequest",
+    "ClosingConnection",
     "ContractRequest",
     "ContractSanic",
     "decide",
@@ -153,7 +156,10 @@ def decide(request: ContractRequest, contract: Contract) -> None:
         if name[:_AFTER].lower() == FORWARDED_PREFIX:
             forwarded = True
             break
-    if contract.leaves_alone(request.method, request.path, "", forwarded):
+    # A WebSocket handshake (Sanic routes it to a websocket route as a GET): the contract's
+    # handshake rules, never the route table's shortcut.
+    handshake = request.headers.get("upgrade", "").lower() == "websocket"
+    if not handshake and contract.leaves_alone(request.method, request.path, "", forwarded):
         # The common request, which the decision below would leave as it came: skip
         # building its head (a seventh of the adapter's time on GET /hello, py-spy).
         request.ctx.root = ""
@@ -171,7 +177,7 @@ def decide(request: ContractRequest, contract: Contract) -> None:
         request.ip,
         forwarded_headers(headers),
     )
-    d = contract.decide(head)
+    d = contract.decide_handshake(head) if handshake else contract.decide(head)
     request.ctx.root = d.root
     request.ctx.proxy_prefixes_redirects = d.proxy_prefixes_redirects
     if d.answer is not None:
@@ -210,6 +216,47 @@ async def offloaded(request: Request) -> bool:
     return True
 
 
+class ClosingConnection(WebSocketConnection):
+    """Sanic's WebSocket over ASGI (``WebSocketConnection``, sanic/server/websockets/
+    connection.py, Sanic 25.12), mended in the two places where it does not do what Sanic's
+    own server does:
+
+    - ``close`` sends the close, with its code: Sanic's does nothing (``pass``), so a
+      handler's ``ws.close(1009)`` never reached the client, and the connection stayed open
+      after the handler returned. Sanic calls ``close()`` itself once the handler has
+      returned: the first close counts;
+    - ``recv`` returns a binary message's bytes when the server sends ``"text": None``
+      beside them, as hypercorn does (the ASGI spec allows it): Sanic's returns the None,
+      which reads as a closed connection.
+    """
+
+    closed = False
+
+    async def recv(self, *args: Any, **kwargs: Any) -> str | bytes | None:
+        message = await self._receive()
+        if message["type"] != "websocket.receive":
+            return None  # websocket.disconnect
+        text: str | None = message.get("text")
+        return message.get("bytes") if text is None else text
+
+    receive = recv
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        if not self.closed:
+            self.closed = True
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+    @classmethod
+    def put_in(cls, request: Request) -> None:
+        """In place of the connection Sanic's ASGI transport made for this request (Sanic's
+        ``MockTransport.create_websocket_connection``, sanic/models/asgi.py), which its
+        WebSocket handler then takes (``get_websocket_connection``)."""
+        transport: Any = request.transport
+        made = getattr(transport, "_websocket_connection", None)
+        if made is not None:
+            transport._websocket_connection = cls(made._send, made._receive, made.subprotocols)
+
+
 class ContractSanic(Sanic):  # type: ignore[type-arg]
     """Sanic with core's ASGI middleware in front of its ASGI entrypoint, a name of its own
     (:func:`unused_name`), and Sanic's own body limit where the contract's is.
@@ -243,6 +290,7 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
         has decided the request, and offloaded /fit's large bodies: Sanic handles it as it
         came."""
         if self.asgi:
+            ClosingConnection.put_in(request)
             await super().handle_request(request)
             return
         try:
@@ -253,6 +301,19 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
             await self.handle_exception(request, exc)
             return
         await super().handle_request(request)
+
+    async def _websocket_handler(
+        self, handler: Any, request: Request, *args: Any, subprotocols: Any = None, **kwargs: Any
+    ) -> None:
+        """Sanic's WebSocket handling (``Sanic._websocket_handler``, sanic/app.py, Sanic
+        25.12), told only the route's subprotocols the client offered. A route's
+        ``subprotocols=`` makes one mandatory on Sanic's own server: its handshake goes to
+        websockets' ``ServerProtocol``, whose ``select_subprotocol`` answers 400 to a client
+        that offers none of them (websockets 17), while over ASGI Sanic selects one only if
+        offered. With this, both select it when offered, and accept the client otherwise."""
+        offered = {p.strip() for p in request.headers.get("sec-websocket-protocol", "").split(",")}
+        chosen = [p for p in subprotocols or () if p in offered] or None
+        await super()._websocket_handler(handler, request, *args, subprotocols=chosen, **kwargs)
 
     async def _startup(self) -> None:
         """Sanic's start-up (``Sanic._startup``, sanic/app.py, Sanic 25.12), which runs TouchUp

@@ -328,3 +328,36 @@ def test_routed_says_what_the_full_answer_says(table: RouteTable) -> None:
             assert route_answers.routed(method, path) is full, (method, path)
             checked += full
     assert checked >= len(table.operations)  # some requests do reach the framework
+
+
+def test_a_websocket_message_is_measured_in_bytes_and_close_is_a_command() -> None:
+    from core.live import MESSAGE_TOO_BIG, NORMAL_CLOSURE, Reply, reply
+
+    assert reply("é" * 3, 6) == Reply('{"type": "echo", "text": "\\u00e9\\u00e9\\u00e9"}')
+    assert reply("é" * 4, 6) == Reply(close=MESSAGE_TOO_BIG)  # 8 bytes, 4 characters
+    assert reply(b"\x00" * 6, 6) == Reply(b"\x00" * 6)
+    assert reply(b"\x00" * 7, 6) == Reply(close=MESSAGE_TOO_BIG)
+    assert reply("close", 6) == Reply(close=NORMAL_CLOSURE)
+    assert reply(b"close", 6) == Reply(b"close")  # the command is a text message
+
+
+@pytest.mark.parametrize(
+    ("last_event_id", "after"),
+    [
+        (None, 0),
+        ("", 0),
+        ("3", 3),
+        (" 3 ", 3),
+        ("5", 5),
+        ("6", 0),
+        ("0", 0),
+        ("-1", 0),
+        ("x", 0),
+        ("٣", 0),
+        ("3.0", 0),
+    ],
+)
+def test_a_stream_resumes_only_after_an_id_it_sent(last_event_id: str | None, after: int) -> None:
+    from core.live import resume_after
+
+    assert resume_after(last_event_id, 5) == after

@@ -196,7 +196,7 @@ def test_a_proxy_mode_brings_its_own_prefix() -> None:
         ("uvicorn", False, True, ["--loop", "uvloop", "--http", "httptools"], ["--no-access-log"]),
         ("hypercorn", False, False, ["--access-logfile", "-"], ["--worker-class"]),
         ("hypercorn", True, True, ["--worker-class", "uvloop"], ["--access-logfile"]),
-        ("granian", True, False, ["--no-ws", "--log-level", "warning"], ["--access-log"]),
+        ("granian", True, False, ["--log-level", "warning"], ["--access-log", "--no-ws"]),
         ("granian", False, True, ["--access-log", "--loop", "uvloop"], ["--no-ws"]),
         (
             "native",

@@ -3,8 +3,10 @@ adapter, word for word as examples/lecture_session.out (shown in the README)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,33 @@ def test_the_lecture_replays_identically(framework: str, tmp_path: Path) -> None
     finally:
         d.stop()
     assert out == (EXAMPLES / "lecture_session.out").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_live_session_reads_as_the_readme_shows(framework: str, tmp_path: Path) -> None:
+    """The README's WebSocket and event-stream session, on every adapter: the same lines but
+    for the adapter's name, version and address, and each event a second after the last."""
+    d = Deployment(framework, "uvicorn", workdir=tmp_path)
+    d.start()
+    try:
+        d.wait_ready()
+        out = subprocess.run(
+            [sys.executable, str(EXAMPLES / "live_session.py"), d.base_url],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+    finally:
+        d.stop()
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.partition("$ .venv/bin/python examples/live_session.py")[2]
+    shown = shown.partition("\n")[2].partition("```")[0]
+    host = d.base_url.removeprefix("http://")
+    expected = (
+        shown.replace('"falcon"', f'"{framework}"')
+        .replace("4.4.0", version(framework))
+        .replace("127.0.0.1:8124", host)
+    )
+    # The events' seconds are the server's pace, not checked here (the suite checks it).
+    assert re.sub(r"\n  \d+ s ", "\n  ", out) == re.sub(r"\n  \d+ s ", "\n  ", expected)

@@ -3,6 +3,7 @@ ASGI app: no framework involved."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -339,3 +340,86 @@ async def test_an_error_after_the_answer_started_is_raised_on() -> None:
 
     with pytest.raises(RuntimeError, match="midway"):
         await call(ContractMiddleware(breaks_midway), "GET", "/hello")
+
+
+class Handshakes:
+    """A WebSocket app that accepts, and records the scope it was given."""
+
+    def __init__(self) -> None:
+        self.scopes: list[Scope] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.scopes.append(scope)
+        await receive()
+        await send({"type": "websocket.accept"})
+
+
+async def handshake(
+    app: Any, path: str, *, extensions: bool, headers: list[tuple[bytes, bytes]] | None = None
+) -> list[Message]:
+    scope: Scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers or [],
+        "client": ("127.0.0.1", 5000),
+        "subprotocols": [],
+    }
+    if extensions:
+        scope["extensions"] = {"websocket.http.response": {}}
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+@pytest.mark.parametrize("extensions", [True, False], ids=["http-answer", "close"])
+async def test_a_handshake_off_the_websocket_route_is_refused_before_the_app(
+    extensions: bool,
+) -> None:
+    inner = Handshakes()
+    sent = await handshake(ContractMiddleware(inner, Settings()), "/hello", extensions=extensions)
+    assert inner.scopes == []
+    if extensions:  # the contract's JSON 403, where the server takes an HTTP answer
+        assert [m["type"] for m in sent] == [
+            "websocket.http.response.start",
+            "websocket.http.response.body",
+        ]
+        assert sent[0]["status"] == 403
+        assert json.loads(sent[1]["body"]) == {"detail": "WebSocket refused"}
+    else:  # a close before the accept, which every server answers with HTTP 403
+        assert [m["type"] for m in sent] == ["websocket.close"]
+
+
+async def test_a_handshake_needs_the_key_and_gets_the_prefix() -> None:
+    inner = Handshakes()
+    app = ContractMiddleware(inner, Settings(api_key="k", root_path="/px"))
+    refused = await handshake(app, "/px/ws", extensions=False)
+    assert [m["type"] for m in refused] == ["websocket.close"] and inner.scopes == []
+    key = [(b"authorization", b"Bearer k")]
+    accepted = await handshake(app, "/px/ws", extensions=False, headers=key)
+    assert [m["type"] for m in accepted] == ["websocket.accept"]
+    [scope] = inner.scopes
+    assert (scope["root_path"], scope["path"], scope["scheme"]) == ("/px", "/px/ws", "ws")
+
+
+async def test_a_trusted_proxys_https_is_wss_on_a_websocket() -> None:
+    inner = Handshakes()
+    forwarded = [(b"x-forwarded-proto", b"https"), (b"x-forwarded-host", b"example.org")]
+    sent = await handshake(
+        ContractMiddleware(inner, Settings()), "/ws", extensions=False, headers=forwarded
+    )
+    assert [m["type"] for m in sent] == ["websocket.accept"]
+    [scope] = inner.scopes
+    assert scope["scheme"] == "wss"
+    assert (b"host", b"example.org") in scope["headers"]

@@ -18,13 +18,14 @@ from typing import Any
 import falcon.asgi
 import falcon.inspect
 import pytest
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from asgi_compare.harness import FRAMEWORKS, entrypoint
-from core.routes import OPERATIONS
+from core.routes import OPERATIONS, WEBSOCKETS
 
 Table = set[tuple[str, str]]
 ADDED_BY_FRAMEWORKS = {"HEAD", "OPTIONS"}
+WEBSOCKET = "WEBSOCKET"  # a WebSocket route's entry, as Falcon's router names its responder
 # Core's one route for Swagger UI's files; each framework serves a directory its own way.
 STATIC = "/docs/static/{file}"
 
@@ -51,6 +52,8 @@ def fastapi_routes(app: Any) -> Table:
             table |= fastapi_routes(included)
         elif isinstance(route, Mount):  # StaticFiles, mounted at the directory's path
             table.add(("GET", f"{route.path}/{{file}}"))
+        elif isinstance(route, WebSocketRoute):  # APIWebSocketRoute
+            table.add((WEBSOCKET, route.path))
         elif isinstance(route, Route):  # APIRoute, and FastAPI's own /openapi.json
             table |= entries(route.methods or (), route.path)
     return table
@@ -59,7 +62,8 @@ def fastapi_routes(app: Any) -> Table:
 def quart_routes(app: Any) -> Table:
     table: Table = set()
     for rule in app.url_map.iter_rules():
-        table |= entries(rule.methods or (), template(rule.rule, WERKZEUG))
+        methods = {WEBSOCKET} if rule.websocket else rule.methods or ()
+        table |= entries(methods, template(rule.rule, WERKZEUG))
     return table
 
 
@@ -81,7 +85,7 @@ def sanic_routes(app: Any) -> Table:
         path = template(route.path, SANIC)
         if route.name.endswith(".docs_assets"):  # Sanic's static route names its parameter
             path = STATIC  # __file_uri__
-        table |= entries(route.methods, path)
+        table |= entries({WEBSOCKET} if route.extra.websocket else route.methods, path)
     return table
 
 
@@ -94,7 +98,7 @@ READERS: dict[str, Callable[[Any], Table]] = {
 
 
 def core_table() -> Table:
-    return {(op.method, op.path) for op in OPERATIONS}
+    return {(op.method, op.path) for op in (*OPERATIONS, *WEBSOCKETS)}
 
 
 def test_every_framework_has_a_reader() -> None:

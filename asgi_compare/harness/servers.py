@@ -59,7 +59,7 @@ def server_command(
 
     ``root_path``: a prefix for a proxy of the caller's own (``asgi-compare serve``), given the
     way a ``strip`` proxy's would be; ``mode`` other than ``none`` brings its own prefix.
-    ``lean``: no access log, warnings only, no WebSocket support (the API has none); otherwise
+    ``lean``: no access log, warnings only; otherwise
     every server writes its access log to standard output.
     ``tuned``: the fastest event loop and HTTP parser each server offers, one process.
     """
@@ -85,7 +85,7 @@ def server_command(
     elif server == "granian":
         argv = [py, "-m", "granian", "--interface", "asgi", *hosting, "--workers", str(workers)]
         argv += ["--loop", "uvloop"] if tuned else []
-        argv += ["--no-ws", "--log-level", "warning"] if lean else ["--access-log"]
+        argv += ["--log-level", "warning"] if lean else ["--access-log"]
     else:  # native: Sanic's own server
         argv = [py, "-m", "sanic", entry, *hosting]
         argv += ["--single-process"] if tuned else ["--workers", str(workers)]

@@ -1,0 +1,111 @@
+"""The contract's two live routes, written once for the four adapters: ``WS /ws`` and
+``GET /events`` (server-sent events). Each adapter speaks its framework's own WebSocket and
+streaming API; what is said on them is decided here.
+
+``WS /ws``: the subprotocol ``asgi-compare.v1`` is selected when the client offers it; the
+server's first message is :func:`hello` (what ``GET /about`` answers for the request); then
+each message gets :func:`reply`: a text ``T`` is answered ``{"type": "echo", "text": T}``, a
+binary message is sent back as it came, the text ``close`` closes with 1000 and a message
+longer than ``ASGI_COMPARE_MAX_WS_MESSAGE_BYTES`` closes with 1009. Who may open one, and on
+which path, is the contract's ASGI layer's to decide (core.asgi), before the handshake.
+
+``GET /events?count=&interval=``: :func:`ticks`, event N of ``count`` sent as soon as it is
+made, the first at once and the next every ``interval`` seconds; a ``Last-Event-ID: K``
+header resumes after K. The answer says ``Cache-Control: no-cache`` and
+``X-Accel-Buffering: no`` (:data:`STREAM_HEADERS`): nginx would otherwise hold the stream in
+its buffers (``proxy_buffering``) and the client would get the events all at once, at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import NamedTuple
+
+from core.models import About, EventsQuery, Tick
+
+__all__ = [
+    "GOING_AWAY",
+    "MESSAGE_TOO_BIG",
+    "NORMAL_CLOSURE",
+    "STREAM_HEADERS",
+    "SUBPROTOCOL",
+    "Event",
+    "Reply",
+    "hello",
+    "reply",
+    "resume_after",
+    "subprotocol",
+    "ticks",
+]
+
+SUBPROTOCOL = "asgi-compare.v1"
+# Close codes (RFC 6455, section 7.4.1).
+NORMAL_CLOSURE = 1000
+GOING_AWAY = 1001  # the server is shutting down
+MESSAGE_TOO_BIG = 1009
+
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def subprotocol(offered: Iterable[str]) -> str | None:
+    """The subprotocol to select of those the client offered: ours, or none."""
+    return SUBPROTOCOL if SUBPROTOCOL in offered else None
+
+
+def hello(about: About) -> str:
+    """The server's first message."""
+    return json.dumps({"type": "hello", "about": about.model_dump()})
+
+
+class Reply(NamedTuple):
+    """What to do with one message: send ``message`` back, or close with ``close``."""
+
+    message: str | bytes = ""
+    close: int | None = None
+
+
+def reply(message: str | bytes, max_bytes: int) -> Reply:
+    size = len(message) if isinstance(message, bytes) else len(message.encode())
+    if size > max_bytes:
+        return Reply(close=MESSAGE_TOO_BIG)
+    if isinstance(message, bytes):
+        return Reply(message)
+    if message == "close":
+        return Reply(close=NORMAL_CLOSURE)
+    return Reply(json.dumps({"type": "echo", "text": message}))
+
+
+class Event(NamedTuple):
+    """One server-sent event: ``id: N``, ``event: tick``, ``data: {"n": N, "count": count}``."""
+
+    id: str
+    event: str
+    data: Tick
+
+    def encode(self) -> bytes:
+        """The event on the wire (the ``text/event-stream`` format), for a framework that
+        streams bytes; FastAPI and Falcon write it with their own SSE types."""
+        data = self.data.model_dump_json()
+        return f"id: {self.id}\nevent: {self.event}\ndata: {data}\n\n".encode()
+
+
+def resume_after(last_event_id: str | None, count: int) -> int:
+    """Where a reconnecting client resumes: after the event its ``Last-Event-ID`` names. An ID
+    this stream never sent (not a whole number from 1 to ``count``) starts it afresh, as for
+    a new client: an ``EventSource`` sends back only IDs it was sent."""
+    value = (last_event_id or "").strip()
+    if not value.isdigit() or not value.isascii():
+        return 0
+    n = int(value)
+    return n if 1 <= n <= count else 0
+
+
+async def ticks(query: EventsQuery, last_event_id: str | None = None) -> AsyncIterator[Event]:
+    """The events of one ``GET /events``, each yielded the moment it is made."""
+    first = resume_after(last_event_id, query.count) + 1
+    for n in range(first, query.count + 1):
+        if n > first:
+            await asyncio.sleep(query.interval)
+        yield Event(str(n), "tick", Tick(n=n, count=query.count))
