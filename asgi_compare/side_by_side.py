@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from asgi_compare.harness import FRAMEWORKS, entrypoint
-from core.routes import OPERATIONS, Operation
+from core.routes import OPERATIONS, WEBSOCKETS, Operation
 
 TITLES = {"fastapi": "FastAPI", "quart": "Quart", "falcon": "Falcon", "sanic": "Sanic"}
 
@@ -42,6 +42,12 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "root_path": "Starlette routes either form of the scope's path; the redirect and "
         "Location get the prefix from core's middleware (`app.add_middleware`), whose prefix "
         "layer is the middleware the proxy report gives users for their own apps.",
+        "WebSockets and streams": '`@router.websocket("/ws", name="ws")` with Starlette\'s '
+        "`WebSocket` (`websocket.accept(subprotocol=...)`, `websocket.receive()`, which gives "
+        "text and binary messages alike); /events yields `ServerSentEvent`s with "
+        "`response_class=EventSourceResponse`, FastAPI's own SSE, which sets Cache-Control "
+        "and X-Accel-Buffering itself. What is said on both is core's (`core.live.reply`, "
+        "`core.live.ticks`).",
     },
     "quart": {
         "routing": "A `Blueprint` with Werkzeug rules (`/items/<item_id>`), registered by "
@@ -63,6 +69,10 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "`send_from_directory`.",
         "root_path": "Quart wants the prefix inside the scope's path and 404s without it; core's "
         "middleware wraps `app.asgi_app`, Quart's place for ASGI middleware.",
+        "WebSockets and streams": '`@bp.websocket("/ws", endpoint="ws")` with Quart\'s '
+        "`websocket` global (`websocket.accept(subprotocol=...)`, `websocket.receive()`); "
+        "/events returns a `Response` over an async generator, with `response.timeout = None` "
+        "so Quart's response timeout does not end a long stream.",
     },
     "falcon": {
         "routing": "Resource classes that receive their collaborators, with suffixed "
@@ -81,6 +91,11 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "`app.add_static_route`.",
         "root_path": "Falcon routes on the path as it is and 404s when it holds the prefix; "
         "`create_app()` returns the Falcon app wrapped in core's middleware.",
+        "WebSockets and streams": "`on_websocket_ws` on a resource, with Falcon's WebSocket "
+        "(`ws.accept(subprotocol=...)`, `ws.receive_media()`, which hands over text and binary "
+        "messages as sent through `app.ws_options.media_handlers.update(AS_SENT)`); /events "
+        "sets `resp.sse` to an async generator of `falcon.asgi.SSEvent`. The error handler "
+        "closes a WebSocket (`ws.close(3000 + ...)`) where it answers HTTP.",
     },
     "sanic": {
         "routing": "A `Blueprint` (`/items/<item_id>`, with `unquote=True` so path values "
@@ -98,6 +113,11 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "front of `Sanic.__call__`; on Sanic's own server, which runs no ASGI middleware, the "
         "same `Contract` runs in one function, `decide`, from `handle_request` before Sanic "
         "routes, and the request's `respond` puts the prefix on a `Location`.",
+        "WebSockets and streams": '`@bp.websocket("/ws", name="ws", subprotocols=...)` '
+        "with Sanic's `Websocket` (`ws.recv()`, `ws.send(...)`); /events streams with "
+        "`await request.respond(...)`, `response.send(...)` and `response.eof()`. Over ASGI, "
+        "`ClosingConnection` mends Sanic's WebSocket (its `close` sends nothing); on its own "
+        "server, `_websocket_handler` keeps a subprotocol optional, as over ASGI.",
     },
 }
 
@@ -128,8 +148,9 @@ def source(framework: str, op: Operation) -> str:
 
 
 def shown() -> list[Operation]:
-    """Every route once (GET /reset and POST /reset share one handler in three of the four)."""
-    return [op for op in OPERATIONS if op.path != "/docs/static/{file}"]
+    """Every route once (GET /reset and POST /reset share one handler in three of the four),
+    the WebSocket route included (Falcon's router lists its responder as ``WEBSOCKET``)."""
+    return [op for op in (*OPERATIONS, *WEBSOCKETS) if op.path != "/docs/static/{file}"]
 
 
 def render_markdown() -> str:
