@@ -314,9 +314,9 @@ async def refuse_handshake(
 ) -> None:
     """Refuse a WebSocket handshake before it is accepted: with the contract's JSON answer
     where the server takes one (the ASGI ``websocket.http.response`` extension: uvicorn,
-    hypercorn), else by closing, which every server answers with HTTP 403."""
+    hypercorn and granian do), else by closing, which a server answers with a bare HTTP 403."""
     await receive()  # websocket.connect
-    if "websocket.http.response" not in scope.get("extensions", {}):
+    if "websocket.http.response" not in (scope.get("extensions") or {}):
         await send({"type": "websocket.close", "code": 1008})
         return
     body = answer.json_bytes()

@@ -19,38 +19,42 @@ from httpx_ws import WebSocketDisconnect, connect_ws
 from core.live import SUBPROTOCOL
 
 
+def say(line: str) -> None:
+    print(line)  # noqa: T201
+
+
 def websocket_session(client: httpx.Client) -> None:
-    print(f"> WS /ws (offering {SUBPROTOCOL})")
+    say(f"> WS /ws (offering {SUBPROTOCOL})")
     with connect_ws("/ws", client, subprotocols=[SUBPROTOCOL]) as ws:
-        print(f"  subprotocol {ws.subprotocol}")
-        print(f"  < {ws.receive_text()}")
+        say(f"  subprotocol {ws.subprotocol}")
+        say(f"  < {ws.receive_text()}")
         for message in ("hi", b"\x00\x01"):
-            print(f"  > {message!r}")
+            say(f"  > {message!r}")
             if isinstance(message, bytes):
                 ws.send_bytes(message)
-                print(f"  < {ws.receive_bytes()!r}")
+                say(f"  < {ws.receive_bytes()!r}")
             else:
                 ws.send_text(message)
-                print(f"  < {ws.receive_text()}")
-        print("  > 'close'")
+                say(f"  < {ws.receive_text()}")
+        say("  > 'close'")
         ws.send_text("close")
         try:
             ws.receive()
         except WebSocketDisconnect as closed:
-            print(f"  closed with {closed.code}")
+            say(f"  closed with {closed.code}")
 
 
 def event_stream(client: httpx.Client) -> None:
-    print("> GET /events?count=3&interval=1")
+    say("> GET /events?count=3&interval=1")
     start = time.monotonic()
     headers = {"Accept": "text/event-stream"}
     params = {"count": 3, "interval": 1}
     with client.stream("GET", "/events", params=params, headers=headers) as r:
         media_type = r.headers["content-type"].partition(";")[0]
-        print(f"  {r.status_code} {media_type}")
+        say(f"  {r.status_code} {media_type}")
         for line in r.iter_lines():
             if line.startswith("data:"):
-                print(f"  {time.monotonic() - start:.0f} s {line}")
+                say(f"  {time.monotonic() - start:.0f} s {line}")
 
 
 def main() -> None:
