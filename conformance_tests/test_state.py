@@ -10,6 +10,8 @@ on real servers.
 - 1,000 concurrent POST /items get 1,000 distinct ids and a list of 1,000, with either store;
   PATCHes of one item's four fields, sent together, lose none of them.
 - SIGTERM to the server while a request is in flight: the request completes with its 200.
+- SIGTERM to the server with a WebSocket and an event stream open: both are closed, and the
+  server has exited within its graceful-shutdown timeout plus 2 s.
 """
 
 from __future__ import annotations
@@ -17,21 +19,25 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
 import signal
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
 import pytest
+from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect, WebSocketNetworkError, aconnect_ws
 
-from asgi_compare.harness import Deployment
+from asgi_compare.harness import Deployment, group_alive
 from conformance_tests._apis import patch_rounds, warm
 from conformance_tests._data import FIT
 from conformance_tests.plugin import Target, own_server
+from core.live import NORMAL_CLOSURE
 
 pytestmark = [pytest.mark.starts_servers, pytest.mark.targets(modes=("none",))]
 
@@ -296,3 +302,143 @@ def test_sigterm_lets_requests_in_flight_complete(
     assert (status, json.loads(body)) == (200, {"message": "This is an asynchronous route"}), (
         f"server exited with {exited}"
     )
+
+
+# What bounds each server's graceful shutdown: the option on its command line, or the
+# environment variable it reads, and the bound it has without them (None: it waits as long as
+# a connection lasts). Read from the command line the harness runs (servers.py), so that the
+# test follows the harness. docs/reliability.md, "Graceful shutdown", says where each is used.
+GRACEFUL_OPTIONS: dict[str, tuple[str, str, float | None]] = {
+    # uvicorn/server.py Server.shutdown: asyncio.timeout(config.timeout_graceful_shutdown)
+    "uvicorn": ("--timeout-graceful-shutdown", "", None),
+    # hypercorn/asyncio/run.py worker_serve: wait_for(server tasks, config.graceful_timeout)
+    "hypercorn": ("--graceful-timeout", "", 3.0),
+    # granian/server/common.py _stop_workers: join(workers_kill_timeout), then SIGKILL
+    "granian": ("--workers-kill-timeout", "GRANIAN_WORKERS_KILL_TIMEOUT", None),
+    # sanic/server/runners.py _serve_http_1 _cleanup: GRACEFUL_SHUTDOWN_TIMEOUT (sanic/config.py)
+    "native": ("", "SANIC_GRACEFUL_SHUTDOWN_TIMEOUT", 15.0),
+}
+EXIT_SLACK_S = 2.0  # the contract: exited within the graceful timeout plus this
+SHUTDOWN_GUARD_S = 60.0  # a hang guard for each read, and past the bound for the exit
+
+NETWORK_CLOSE = None  # no close frame: the connection ends (a browser's close event says 1006)
+
+
+def graceful_timeout(d: Deployment) -> float | None:
+    """The bound on ``d``'s graceful shutdown, as its command line and environment set it
+    (the server inherits this process's environment, as processes.spawn starts it)."""
+    option, variable, default = GRACEFUL_OPTIONS[d.server]
+    argv, env = d.command()
+    env = {**os.environ, **env}
+    if option and option in argv:
+        return float(argv[argv.index(option) + 1])
+    if variable and variable in env:
+        return float(env[variable])
+    return default
+
+
+# What an open ``WS /ws`` gets from a SIGTERM: the close code, or NETWORK_CLOSE. No server
+# sends 1001 ("going away", core.live.GOING_AWAY): uvicorn sends 1012 ("service restart") at
+# once, itself; hypercorn 1011 ("internal error") once its graceful timeout cancels the
+# handler; granian drops the connection and tells the app it has gone; Sanic's own server
+# sends 1000 at once, as it cancels the handler (its 1001 is for handlers that outlive that).
+CLOSE_AT_SHUTDOWN: dict[str, int | None] = {
+    "uvicorn": 1012,
+    "hypercorn": 1011,
+    "granian": NETWORK_CLOSE,
+    "native": NORMAL_CLOSURE,
+}
+
+
+async def live_through_sigterm(d: Deployment) -> dict[str, Any]:
+    """A WebSocket and an event stream of 100 events, each open and spoken on, then SIGTERM to
+    the server's main process: when each ended, and how, in seconds after the signal."""
+    assert d.proc is not None
+    proc = d.proc
+    seen: dict[str, Any] = {}
+    timeout = httpx.Timeout(SHUTDOWN_GUARD_S)
+    async with httpx.AsyncClient(base_url=d.base_url, timeout=timeout) as client:
+        # Past Sanic's start-up window (its manager has its worker's ack), as in the SIGTERM
+        # test above.
+        await asyncio.sleep(STARTED_S)
+        websocket_to: AbstractAsyncContextManager[AsyncWebSocketSession] = aconnect_ws(
+            "/ws", client
+        )
+        async with websocket_to as ws:
+            hello = json.loads(await ws.receive_text(timeout=SHUTDOWN_GUARD_S))
+            assert hello["type"] == "hello"
+            params = {"count": 100, "interval": 1}
+            headers = {"Accept": "text/event-stream"}
+            async with client.stream("GET", "/events", params=params, headers=headers) as r:
+                assert r.status_code == 200
+                chunks = r.aiter_text()
+                text = ""
+                while "\n\n" not in text.replace("\r\n", "\n"):
+                    text += await anext(chunks)
+                first = text.replace("\r\n", "\n").split("\n\n")[0].split("\n")
+                assert "id: 1" in first, first
+                proc.send_signal(signal.SIGTERM)
+                signalled = time.monotonic()
+
+                async def websocket() -> None:
+                    try:
+                        message = await ws.receive(timeout=SHUTDOWN_GUARD_S)
+                    except WebSocketDisconnect as closed:
+                        seen["close"] = closed.code
+                    except WebSocketNetworkError:
+                        seen["close"] = NETWORK_CLOSE
+                    else:
+                        seen["close"] = f"a message instead of a close: {message!r}"
+                    seen["closed_s"] = time.monotonic() - signalled
+
+                async def stream() -> None:
+                    events = text.count("\n\n")
+                    try:
+                        async for chunk in chunks:
+                            events += chunk.count("\n\n")
+                    except (httpx.RemoteProtocolError, httpx.ReadError) as cut:
+                        seen["stream"] = type(cut).__name__  # closed in mid-body
+                    else:
+                        seen["stream"] = "ended"
+                    seen["events"] = events
+                    seen["stream_s"] = time.monotonic() - signalled
+
+                async def exited() -> None:
+                    deadline = signalled + SHUTDOWN_GUARD_S + (graceful_timeout(d) or 0)
+                    while proc.poll() is None or group_alive(proc.pid):
+                        if time.monotonic() > deadline:
+                            seen["exit_s"] = None  # still running: the hang guard
+                            return
+                        await asyncio.sleep(0.02)
+                    seen["exit_s"] = time.monotonic() - signalled
+
+                await asyncio.gather(websocket(), stream(), exited())
+    return seen
+
+
+def test_sigterm_closes_websockets_and_event_streams(
+    framework: str, target: Target, tmp_path: Path
+) -> None:
+    """SIGTERM to a server's main process with ``WS /ws`` and ``GET /events`` open: the
+    WebSocket is closed (with the code the server sends, CLOSE_AT_SHUTDOWN), the stream ends
+    (the connection is closed in mid-body: no server finishes a streamed body), and every
+    process of the server has exited within its graceful timeout plus EXIT_SLACK_S."""
+    with own_server(framework, target.server, tmp_path) as d:
+        bound = graceful_timeout(d)
+        option, variable, _ = GRACEFUL_OPTIONS[target.server]
+        assert bound is not None, (
+            f"{target.server} runs without {option or variable}: it waits for an open event "
+            "stream as long as it lasts (100 s here)"
+        )
+        # Serving, with its libraries loaded: an import still under way when the signal
+        # comes (the app's warm-up, on a loaded machine) would hold up the exit for as long as
+        # it takes, which is not the shutdown's doing.
+        warm(d.base_url)
+        seen = asyncio.run(live_through_sigterm(d))
+    print(f"{target.server} {framework}: {seen}")  # noqa: T201 (shown with -s)
+    limit = bound + EXIT_SLACK_S
+    assert seen["exit_s"] is not None and seen["exit_s"] <= limit, (seen, limit)
+    assert seen["close"] == CLOSE_AT_SHUTDOWN[target.server], seen
+    assert seen["closed_s"] <= limit, (seen, limit)
+    assert seen["stream"] != "ended" and seen["events"] < 100, seen
+    assert seen["stream_s"] <= limit, (seen, limit)

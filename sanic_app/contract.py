@@ -228,6 +228,9 @@ class ClosingConnection(WebSocketConnection):
     - ``recv`` returns a binary message's bytes when the server sends ``"text": None``
       beside them, as hypercorn does (the ASGI spec allows it): Sanic's returns the None,
       which reads as a closed connection.
+
+    Once the server has said the client is gone (``websocket.disconnect``), nothing more is
+    sent: there is no connection left to close.
     """
 
     closed = False
@@ -235,7 +238,8 @@ class ClosingConnection(WebSocketConnection):
     async def recv(self, *args: Any, **kwargs: Any) -> str | bytes | None:
         message = await self._receive()
         if message["type"] != "websocket.receive":
-            return None  # websocket.disconnect
+            self.closed = True  # websocket.disconnect
+            return None
         text: str | None = message.get("text")
         return message.get("bytes") if text is None else text
 

@@ -101,5 +101,8 @@ def server_command(
         argv += ["--timeout-graceful-shutdown", "5"]
         argv += ["--no-proxy-headers"]  # the app decides whom to believe (see above)
     if server == "granian":
+        # Without a limit, granian waits for open connections as long as they last (an event
+        # stream holds it until it ends: docs/reliability.md); then it kills its workers.
+        argv += ["--workers-kill-timeout", "5"]
         argv.append(entry)  # granian takes the app after its options
     return argv, env
