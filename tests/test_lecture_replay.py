@@ -16,14 +16,15 @@ from asgi_compare.harness import FRAMEWORKS, Deployment
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_the_lecture_replays_identically(framework: str, tmp_path: Path) -> None:
-    d = Deployment(framework, "uvicorn", workdir=tmp_path)
+def session(example: str, framework: str, workdir: Path) -> tuple[str, str]:
+    """What ``examples/<example>`` prints against a fresh app of ``framework`` on uvicorn,
+    and the URL it was given."""
+    d = Deployment(framework, "uvicorn", workdir=workdir)
     d.start()
     try:
         d.wait_ready()
         out = subprocess.run(
-            [sys.executable, str(EXAMPLES / "lecture_session.py"), d.base_url],
+            [sys.executable, str(EXAMPLES / example), d.base_url],
             capture_output=True,
             text=True,
             check=True,
@@ -31,6 +32,12 @@ def test_the_lecture_replays_identically(framework: str, tmp_path: Path) -> None
         ).stdout
     finally:
         d.stop()
+    return out, d.base_url
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_lecture_replays_identically(framework: str, tmp_path: Path) -> None:
+    out, _ = session("lecture_session.py", framework, tmp_path)
     assert out == (EXAMPLES / "lecture_session.out").read_text(encoding="utf-8")
 
 
@@ -38,23 +45,11 @@ def test_the_lecture_replays_identically(framework: str, tmp_path: Path) -> None
 def test_the_live_session_reads_as_the_readme_shows(framework: str, tmp_path: Path) -> None:
     """The README's WebSocket and event-stream session, on every adapter: the same lines but
     for the adapter's name, version and address, and each event a second after the last."""
-    d = Deployment(framework, "uvicorn", workdir=tmp_path)
-    d.start()
-    try:
-        d.wait_ready()
-        out = subprocess.run(
-            [sys.executable, str(EXAMPLES / "live_session.py"), d.base_url],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        ).stdout
-    finally:
-        d.stop()
+    out, base_url = session("live_session.py", framework, tmp_path)
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     shown = readme.partition("$ .venv/bin/python examples/live_session.py")[2]
     shown = shown.partition("\n")[2].partition("```")[0]
-    host = d.base_url.removeprefix("http://")
+    host = base_url.removeprefix("http://")
     expected = (
         shown.replace('"falcon"', f'"{framework}"')
         .replace("4.4.0", version(framework))
