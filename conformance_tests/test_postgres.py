@@ -154,10 +154,14 @@ def started(hosts: list[Deployment]) -> None:
 async def post_split(urls: list[str], n: int) -> list[httpx.Response]:
     """``n`` POST /items at once, alternately to each host.
 
-    Over at most 100 connections per host: hypercorn's listen backlog is 100, and more
-    connections opened at once are reset by the kernel before the server sees them.
+    Over at most 50 connections per host: hypercorn's listen backlog is 100, and more
+    connections opened at once are reset by the kernel before the server sees them; and
+    hypercorn closes a connection whose next request it has not read within its keep-alive
+    timeout (5 s: the idle timer of ``TCPServer.run``, hypercorn/asyncio/tcp_server.py, runs
+    from the accept, and again after each answer), which a loop busy with 100 connections'
+    requests on a loaded machine once missed (httpx.ReadError).
     """
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
     clients = [httpx.AsyncClient(base_url=url, timeout=120, limits=limits) for url in urls]
     try:
         return await asyncio.gather(
