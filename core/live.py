@@ -4,7 +4,8 @@ streaming API; what is said on them is decided here.
 
 ``WS /ws``: the subprotocol ``asgi-compare.v1`` is selected when the client offers it; the
 server's first message is :func:`hello` (what ``GET /about`` answers for the request); then
-each message gets :func:`reply`: a text ``T`` is answered ``{"type": "echo", "text": T}``, a
+each message gets :func:`reply` (:func:`converse` runs the exchange with the framework's own
+receive, send and close): a text ``T`` is answered ``{"type": "echo", "text": T}``, a
 binary message is sent back as it came, the text ``close`` closes with 1000 and a message
 longer than ``ASGI_COMPARE_MAX_WS_MESSAGE_BYTES`` closes with 1009. Who may open one, and on
 which path, is the contract's ASGI layer's to decide (core.asgi), before the handshake.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import NamedTuple
 
 from core.models import About, EventsQuery, Tick
@@ -33,6 +34,7 @@ __all__ = [
     "SUBPROTOCOL",
     "Event",
     "Reply",
+    "converse",
     "hello",
     "reply",
     "resume_after",
@@ -75,6 +77,37 @@ def reply(message: str | bytes, max_bytes: int) -> Reply:
     if message == "close":
         return Reply(close=NORMAL_CLOSURE)
     return Reply(json.dumps({"type": "echo", "text": message}))
+
+
+async def converse(
+    receive: Callable[[], Awaitable[object]],
+    send_text: Callable[[str], Awaitable[object]],
+    send_bytes: Callable[[bytes], Awaitable[object]],
+    close: Callable[[int], Awaitable[object]],
+    max_bytes: int,
+) -> None:
+    """The exchange after the hello, through the framework's own WebSocket methods: each
+    message answered by :func:`reply` until a reply closes or the client has gone.
+
+    ``receive`` gives a message's text or bytes (Quart, Falcon, Sanic), or the ASGI event
+    (Starlette's ``websocket.receive()``); None, or a ``websocket.disconnect`` event, is a
+    client that has gone (Sanic over ASGI says None; the others raise, and their framework
+    ends the handler)."""
+    while True:
+        message = await receive()
+        if isinstance(message, Mapping):
+            text = message.get("text")
+            message = message.get("bytes") if text is None else text
+        if not isinstance(message, str | bytes):
+            return
+        answer = reply(message, max_bytes)
+        if answer.close is not None:
+            await close(answer.close)
+            return
+        if isinstance(answer.message, bytes):
+            await send_bytes(answer.message)
+        else:
+            await send_text(answer.message)
 
 
 class Event(NamedTuple):

@@ -109,16 +109,10 @@ class LiveResource:
     async def on_websocket_ws(self, req: Req, ws: falcon.asgi.WebSocket) -> None:
         await ws.accept(subprotocol=live.subprotocol(ws.subprotocols))
         await ws.send_text(live.hello(_about(req)))
-        while True:
-            message = await ws.receive_media()  # str or bytes, as sent (AS_SENT)
-            reply = live.reply(cast(str | bytes, message), self.max_message_bytes)
-            if reply.close is not None:
-                await ws.close(reply.close)
-                return
-            if isinstance(reply.message, bytes):
-                await ws.send_data(reply.message)
-            else:
-                await ws.send_text(reply.message)
+        # receive_media(): a text message as its str, a binary one as its bytes (AS_SENT).
+        await live.converse(
+            ws.receive_media, ws.send_text, ws.send_data, ws.close, self.max_message_bytes
+        )
 
 
 class GreetingsResource:

@@ -8,9 +8,9 @@ event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import (
     APIRouter,
@@ -26,7 +26,6 @@ from fastapi import (
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -42,7 +41,6 @@ from core.models import (
     Coefs,
     DelayQuery,
     Empty,
-    ErrorDetail,
     EventsQuery,
     FitData,
     Greeting,
@@ -55,34 +53,11 @@ from core.models import (
     StoredItem,
     UserEcho,
 )
-from core.openapi import ASSETS_PATH, BINARY, SWAGGER_UI_DIR, documented_errors, with_api_key
-from core.routes import operation
+from core.openapi import ASSETS_PATH, SWAGGER_UI_DIR, with_api_key
 from core.service import Service
 from core.settings import Settings
 from core.validation import encode_errors
-
-
-class DocumentedRoute(APIRoute):
-    """A route documenting the errors core's route table gives its operation (the route's
-    ``name``), as core's document does for the other adapters; their body is core's ErrorDetail."""
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        op = operation(kwargs["name"])
-        responses: dict[int | str, dict[str, Any]] = {
-            status: {"model": ErrorDetail, "description": description}
-            for status, description in documented_errors(op).items()
-        }
-        if op.media_type == "image/png":
-            responses[op.status] = {"content": {op.media_type: {"schema": BINARY}}}
-        kwargs["responses"] = {**responses, **(kwargs.get("responses") or {})}
-        super().__init__(path, endpoint, **kwargs)
-
-
-def operation_id(route: APIRoute) -> str:
-    """``{name}_{method}``, the rule core's document follows for the other adapters."""
-    [method] = route.methods or {"GET"}  # one method per route here: one decorator each
-    return f"{route.name}_{method.lower()}"
-
+from fastapi_app.contract import DocumentedRoute, operation_id
 
 router = APIRouter(route_class=DocumentedRoute, generate_unique_id_function=operation_id)
 
@@ -227,20 +202,13 @@ async def events(
 async def ws(websocket: WebSocket, service: ServiceDep) -> None:
     await websocket.accept(subprotocol=live.subprotocol(websocket.scope["subprotocols"]))
     await websocket.send_text(live.hello(_about(websocket)))
-    limit = service.settings.max_ws_message_bytes
-    while True:
-        message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            return
-        text = message.get("text")
-        reply = live.reply(message["bytes"] if text is None else text, limit)
-        if reply.close is not None:
-            await websocket.close(reply.close)
-            return
-        if isinstance(reply.message, bytes):
-            await websocket.send_bytes(reply.message)
-        else:
-            await websocket.send_text(reply.message)
+    await live.converse(
+        websocket.receive,
+        websocket.send_text,
+        websocket.send_bytes,
+        websocket.close,
+        service.settings.max_ws_message_bytes,
+    )
 
 
 @router.get("/reset", name="reset")

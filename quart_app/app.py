@@ -237,12 +237,7 @@ async def ws() -> None:
     await websocket.accept(subprotocol=live.subprotocol(websocket.requested_subprotocols))
     await websocket.send(live.hello(_about(websocket)))
     limit = _service().settings.max_ws_message_bytes
-    while True:
-        reply = live.reply(await websocket.receive(), limit)
-        if reply.close is not None:
-            await websocket.close(reply.close)
-            return
-        await websocket.send(reply.message)
+    await live.converse(websocket.receive, websocket.send, websocket.send, websocket.close, limit)
 
 
 @bp.route("/reset", methods=["GET", "POST"], endpoint="reset")

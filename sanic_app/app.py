@@ -216,15 +216,7 @@ async def events(request: Request, query: EventsQuery) -> None:
 async def ws(request: Request, ws: Websocket) -> None:
     await ws.send(live.hello(_about(request)))
     limit = _service(request).settings.max_ws_message_bytes
-    while True:
-        message = await ws.recv()
-        if message is None:  # the client has gone (over ASGI; Sanic's own server raises)
-            return
-        reply = live.reply(message, limit)
-        if reply.close is not None:
-            await ws.close(reply.close)
-            return
-        await ws.send(reply.message)
+    await live.converse(ws.recv, ws.send, ws.send, ws.close, limit)
 
 
 @bp.route("/reset", methods=["GET", "POST"], name="reset")
