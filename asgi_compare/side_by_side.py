@@ -43,10 +43,11 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "Location get the prefix from core's middleware (`app.add_middleware`), whose prefix "
         "layer is the middleware the proxy report gives users for their own apps.",
         "WebSockets and streams": '`@router.websocket("/ws", name="ws")` with Starlette\'s '
-        "`WebSocket` (`websocket.accept(subprotocol=...)`, `websocket.receive()`, which gives "
-        "text and binary messages alike); /events yields `ServerSentEvent`s with "
+        "`WebSocket` (`websocket.accept(subprotocol=...)`; `websocket.receive`, which gives "
+        "text and binary messages alike, handed to `live.converse` with `websocket.send_text`, "
+        "`websocket.send_bytes` and `websocket.close`); /events yields `ServerSentEvent`s with "
         "`response_class=EventSourceResponse`, FastAPI's own SSE, which sets Cache-Control "
-        "and X-Accel-Buffering itself. What is said on both is core's (`core.live.reply`, "
+        "and X-Accel-Buffering itself. What is said on both is core's (`core.live.converse`, "
         "`core.live.ticks`).",
     },
     "quart": {
@@ -70,7 +71,8 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "root_path": "Quart wants the prefix inside the scope's path and 404s without it; core's "
         "middleware wraps `app.asgi_app`, Quart's place for ASGI middleware.",
         "WebSockets and streams": '`@bp.websocket("/ws", endpoint="ws")` with Quart\'s '
-        "`websocket` global (`websocket.accept(subprotocol=...)`, `websocket.receive()`); "
+        "`websocket` global (`websocket.accept(subprotocol=...)`; `websocket.receive` and "
+        "`websocket.send`, handed to `live.converse`); "
         "/events returns a `Response` over an async generator, with `response.timeout = None` "
         "so Quart's response timeout does not end a long stream.",
     },
@@ -114,7 +116,8 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "same `Contract` runs in one function, `decide`, from `handle_request` before Sanic "
         "routes, and the request's `respond` puts the prefix on a `Location`.",
         "WebSockets and streams": '`@bp.websocket("/ws", name="ws", subprotocols=...)` '
-        "with Sanic's `Websocket` (`ws.recv()`, `ws.send(...)`); /events streams with "
+        "with Sanic's `Websocket` (`ws.recv`, `ws.send` and `ws.close`, handed to "
+        "`live.converse`); /events streams with "
         "`await request.respond(...)`, `response.send(...)` and `response.eof()`. Over ASGI, "
         "`ClosingConnection` mends Sanic's WebSocket (its `close` sends nothing); on its own "
         "server, `_websocket_handler` keeps a subprotocol optional, as over ASGI.",
