@@ -63,6 +63,8 @@ def cmd_conformance(args: argparse.Namespace) -> int:
             pytest_args += [f"--{option}", value]
     if args.url:
         pytest_args += ["--url", args.url]
+    if args.every_test:
+        pytest_args += ["--every-test"]
     return int(pytest.main([*pytest_args, *args.pytest_args]))
 
 
@@ -271,6 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the proxies in front of the servers in those modes: {', '.join(PROXIES)} "
         "(default: nginx), or all; NAME@SERVER for one server only (e.g. all@uvicorn); "
         "without --mode, every mode each proxy has",
+    )
+    conf.add_argument(
+        "--every-test",
+        action="store_true",
+        help="run every test behind every proxy: by default what the app alone decides (its "
+        "validation, its state, the adapters compared) runs behind nginx on uvicorn only, and "
+        "behind every proxy what a proxy can change",
     )
     conf.add_argument(
         "--url",

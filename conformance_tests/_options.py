@@ -10,6 +10,9 @@ from asgi_compare.harness import FRAMEWORKS, PROXIES, PROXY_MODES, SERVERS, appl
 
 DEPLOYED = "deployed"  # the framework id of a --url target: whatever is running there
 DEFAULT_PROXY = "nginx"  # in front of the servers when modes are chosen and proxies are not
+# Where tests marked ``app_only`` run behind a proxy too: uvicorn behind the default proxy.
+# Elsewhere behind a proxy they are left out (``--every-test`` keeps them).
+FULL_CELL = ("uvicorn", DEFAULT_PROXY)
 PX = "/px"  # the prefix of the in-process mounts
 
 # In-process mounts: the prefix, and whether the scope's path carries it.
@@ -68,6 +71,13 @@ def add_options(parser: pytest.Parser) -> None:
         "of that server only (e.g. all@uvicorn; several: @uvicorn+granian); repeatable or "
         "comma-separated. A mode given here (strip, ...) means that mode behind "
         f"{DEFAULT_PROXY}, as --mode does",
+    )
+    group.addoption(
+        "--every-test",
+        action="store_true",
+        help="run every test behind every proxy; by default a test marked app_only (what the "
+        "app alone decides, which a proxy passes on unchanged) runs in-process, on each server "
+        f"directly and behind {DEFAULT_PROXY} on uvicorn, not behind the other proxies",
     )
     group.addoption(
         "--url",
@@ -130,6 +140,7 @@ class Selection:
     targets: list[Target]
     url: str | None
     headers: dict[str, str]
+    every_test: bool = False
 
     @classmethod
     def of(cls, config: pytest.Config) -> Selection:
@@ -142,7 +153,7 @@ class Selection:
                 raise pytest.UsageError(f"--header wants 'Name: value', not {line!r}")
             headers[name.strip()] = value.strip()
         if url:
-            return cls([DEPLOYED], [Target("url", "url")], url.rstrip("/"), headers)
+            return cls([DEPLOYED], [Target("url", "url")], url.rstrip("/"), headers, True)
         servers = _choices(config.getoption("server"), ("asgi", *SERVERS), ["asgi"])
         modes, proxies = _modes_and_proxies(config.getoption("mode"), config.getoption("proxy"))
         targets = [Target("asgi", m) for m in MOUNTS if "asgi" in servers]
@@ -157,7 +168,8 @@ class Selection:
             ]
         if not targets:
             raise pytest.UsageError("no proxy chosen serves the modes chosen: see --help")
-        return cls(frameworks, list(dict.fromkeys(targets)), None, headers)
+        every = bool(config.getoption("every_test"))
+        return cls(frameworks, list(dict.fromkeys(targets)), None, headers, every)
 
     def pairs(self) -> list[tuple[str, Target]]:
         return [
@@ -166,6 +178,16 @@ class Selection:
             for f in self.frameworks
             if t.server in ("asgi", "url") or applies(f, t.server)
         ]
+
+    def runs_app_only(self, target: Target | None) -> bool:
+        """Whether tests marked ``app_only`` run on ``target``: wherever no proxy stands in
+        front, at :data:`FULL_CELL`, and everywhere with ``--every-test``."""
+        return (
+            self.every_test
+            or target is None
+            or not target.proxy
+            or (target.server, target.proxy) == FULL_CELL
+        )
 
     @property
     def on_servers(self) -> list[Target]:

@@ -14,7 +14,12 @@
   modes ``strip``, ``forwarded``, ``keep``;
 - ``--url URL``: a deployment that is already running; nothing is started.
 
-Tests marked ``fresh_state`` get a restarted server, and are left out with ``--url``.
+Tests marked ``fresh_state`` get a restarted server, and are left out with ``--url``. Tests
+marked ``app_only`` ask what the app alone decides (its validation, its state, the adapters
+compared with each other), which a proxy passes on unchanged: they run in-process, on every
+server directly and behind nginx on uvicorn, and behind the other proxies only with
+``--every-test``; behind every proxy run the tests of what a proxy can change (the prefix,
+redirects, headers, framing, bodies it may refuse, WebSockets and streams).
 Run in parallel with pytest-xdist, each worker starts the servers of the tests it is given.
 
 The plugin is opt-in: conformance_tests/conftest.py loads it, and it acts only on the suite's
@@ -74,7 +79,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "targets(servers=(...), modes=(...)): run only on these servers and proxy modes",
+        "targets(servers=(...), modes=(...), where=f): run only on these servers and proxy "
+        "modes, and only on the targets for which f(target) is true",
+    )
+    config.addinivalue_line(
+        "markers",
+        "app_only: what the app alone decides, which a proxy passes on unchanged (validation, "
+        "state, the adapters compared): behind a proxy, run only at uvicorn behind the default "
+        "proxy (unless --every-test)",
     )
     config.addinivalue_line(
         "markers",
@@ -195,6 +207,7 @@ def _runnable(item: pytest.Item, chosen: Selection, in_process: bool) -> bool:
         or (chosen.url and differential)
         or (chosen.url and item.get_closest_marker("starts_servers"))
         or not _wanted_target(item, params.get("target"))
+        or (item.get_closest_marker("app_only") and not chosen.runs_app_only(params.get("target")))
         or (item.get_closest_marker("websocket") and not _passes_websockets(params.get("target")))
         or (not in_process and item.get_closest_marker("in_process"))
     )
@@ -210,8 +223,10 @@ def _wanted_target(item: pytest.Item, target: Target | None) -> bool:
     marker = item.get_closest_marker("targets")
     if marker is None:
         return True
+    where = marker.kwargs.get("where")
     return (
         target is not None
         and target.server in marker.kwargs.get("servers", (target.server,))
         and target.mode in marker.kwargs.get("modes", (target.mode,))
+        and (where is None or bool(where(target)))
     )

@@ -116,6 +116,7 @@ async def test_about_names_the_framework_and_the_root_path_it_saw(api: Api) -> N
         assert about["framework_version"] == version(api.framework)
 
 
+@pytest.mark.app_only
 @pytest.mark.parametrize(
     ("query", "result"),
     [("x=1&y=1", 2), ("x=-7&y=12", 5), ("x=-7", -7), ("x=1.0&y=2.0", 3), ("x=3&x=4", 4)],
@@ -126,11 +127,13 @@ async def test_add(api: Api, query: str, result: int) -> None:
     assert json_of(r) == {"result": result}
 
 
+@pytest.mark.app_only
 async def test_user_echoes_name_only_when_given(api: Api) -> None:
     assert json_of(await api.client.get("/user/7?name=Ada")) == {"user_id": 7, "name": "Ada"}
     assert json_of(await api.client.get("/user/7")) == {"user_id": 7}
 
 
+@pytest.mark.app_only
 async def test_async_route_sleeps_for_the_delay_given(api: Api) -> None:
     start = time.monotonic()
     r = await api.client.get("/async-route?delay=0.2")
@@ -139,6 +142,7 @@ async def test_async_route_sleeps_for_the_delay_given(api: Api) -> None:
 
 
 # The default is the app's; one real server is enough to see it hold there too.
+@pytest.mark.app_only
 @pytest.mark.targets(servers=("asgi", "uvicorn"))
 async def test_async_route_sleeps_one_second_by_default(api: Api) -> None:
     start = time.monotonic()
@@ -147,6 +151,7 @@ async def test_async_route_sleeps_one_second_by_default(api: Api) -> None:
     assert r.status_code == 200
 
 
+@pytest.mark.app_only
 @pytest.mark.parametrize(
     ("delay", "error_type"),
     [
@@ -169,6 +174,7 @@ async def test_async_route_rejects_delays_out_of_bounds(
 # --- greetings ------------------------------------------------------------------------------
 
 
+@pytest.mark.app_only
 async def test_greetings_are_listed_sorted_by_language(api: Api) -> None:
     body = json_of(await api.client.get("/greetings"))
     assert [g["lang"] for g in body] == ["ar", "bn", "chr", "en", "es", "sw", "zh"]
@@ -195,6 +201,7 @@ async def test_post_item_answers_201_with_id_and_location(api: Api) -> None:
     assert (r.json()["id"], r.headers["location"]) == (first + 1, f"{api.root}/items/{first + 1}")
 
 
+@pytest.mark.app_only
 async def test_items_are_listed_in_insertion_order_with_paging(api: Api) -> None:
     names = [unique(f"n{i}") for i in range(5)]
     added = await add_items(api, *({"name": n, "price": 1} for n in names))
@@ -208,6 +215,7 @@ async def test_items_are_listed_in_insertion_order_with_paging(api: Api) -> None
     assert json_of(await api.client.get(f"/items?offset={len(listed)}")) == []
 
 
+@pytest.mark.app_only
 @pytest.mark.parametrize(
     ("query", "field", "error_type"),
     [
@@ -237,6 +245,7 @@ async def test_get_put_patch_delete_one_item(api: Api) -> None:
     assert (await api.client.get(url)).status_code == 404
 
 
+@pytest.mark.app_only
 async def test_ids_are_never_reused(api: Api) -> None:
     first, second = await add_items(api, ITEM, ITEM)
     assert second["id"] == first["id"] + 1
@@ -245,6 +254,7 @@ async def test_ids_are_never_reused(api: Api) -> None:
     assert third["id"] == second["id"] + 1
 
 
+@pytest.mark.app_only
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
 async def test_negative_and_unknown_item_ids(api: Api, method: str) -> None:
     body = ITEM if method in ("PUT", "PATCH") else None
@@ -254,6 +264,7 @@ async def test_negative_and_unknown_item_ids(api: Api, method: str) -> None:
     assert (r.status_code, detail(r)) == (404, "Item not found")
 
 
+@pytest.mark.app_only
 async def test_patch_validates_only_the_fields_given(api: Api) -> None:
     [item] = await add_items(api, GADGET)
     url = f"/items/{item['id']}"
@@ -265,12 +276,14 @@ async def test_patch_validates_only_the_fields_given(api: Api) -> None:
     assert json_of(await api.client.get(url)) == item
 
 
+@pytest.mark.app_only
 async def test_item_path_and_body_errors_are_reported_together(api: Api) -> None:
     r = await api.client.put("/items/abc", json={"name": "x"})
     assert r.status_code == 422
     assert [e["loc"] for e in detail(r)] == [["path", "item_id"], ["body", "price"]]
 
 
+@pytest.mark.app_only
 @pytest.mark.parametrize(
     "price", ["NaN", "Infinity", "-Infinity", '"nan"', '"inf"', '"-Infinity"', "1e400"]
 )
@@ -287,6 +300,7 @@ async def test_item_floats_must_be_finite(api: Api, price: str) -> None:
     assert await all_items(api) == before
 
 
+@pytest.mark.app_only
 @pytest.mark.parametrize("price", ["true", '"2.5"', "[1]"])
 async def test_body_numbers_must_be_json_numbers(api: Api, price: str) -> None:
     r = await api.client.post(
@@ -301,6 +315,7 @@ async def test_body_numbers_must_be_json_numbers(api: Api, price: str) -> None:
 # --- the model ------------------------------------------------------------------------------
 
 
+@pytest.mark.app_only
 async def test_model_routes_before_any_fit(api: Api) -> None:
     assert json_of(await api.client.post("/reset")) == {}
     assert json_of(await api.client.get("/coefs")) == {"intercept": None, "coef": None}
@@ -311,6 +326,7 @@ async def test_model_routes_before_any_fit(api: Api) -> None:
         assert (r.status_code, detail(r)) == (400, "Model has not been fitted yet")
 
 
+@pytest.mark.app_only
 async def test_fit_predict_coefs_plot_reset(api: Api) -> None:
     X, y = lecture_data()
     reference = sklearn_fit(X, y)
@@ -330,6 +346,7 @@ async def test_fit_predict_coefs_plot_reset(api: Api) -> None:
         assert (await api.client.get("/plot")).status_code == 400
 
 
+@pytest.mark.app_only
 async def test_predict_with_the_wrong_column_count_is_422(api: Api) -> None:
     X, y = lecture_data(20)
     await api.client.post("/fit", json={"X": X, "y": y})
@@ -339,6 +356,7 @@ async def test_predict_with_the_wrong_column_count_is_422(api: Api) -> None:
     assert error["loc"] == ["body", "X"]
 
 
+@pytest.mark.app_only
 @pytest.mark.parametrize(
     ("body", "loc"),
     [
@@ -361,6 +379,7 @@ async def test_fit_rejects_bad_shapes_and_values(api: Api, body: Any, loc: list[
     assert json_of(await api.client.get("/coefs")) == {"intercept": None, "coef": None}
 
 
+@pytest.mark.app_only
 async def test_a_fit_or_prediction_that_overflows_is_422_and_keeps_the_fit(api: Api) -> None:
     X, y = lecture_data(20)
     fit = json_of(await api.client.post("/fit", json={"X": X, "y": y}))
@@ -435,6 +454,7 @@ async def test_answers_sent_whole_carry_their_length(api: Api) -> None:
 # --- bodies that are not JSON, or not valid JSON --------------------------------------------
 
 
+@pytest.mark.app_only
 @pytest.mark.parametrize("content", [b"{bad", b'{"name": "x",', b"[1, 2", b"\xff\xfe"], ids=repr)
 async def test_malformed_json_is_422_at_the_body(api: Api, content: bytes) -> None:
     r = await api.client.post(
@@ -445,6 +465,7 @@ async def test_malformed_json_is_422_at_the_body(api: Api, content: bytes) -> No
     assert (error["type"], error["loc"][0]) == ("json_invalid", "body")
 
 
+@pytest.mark.app_only
 async def test_json_that_is_not_text_is_a_clear_400(api: Api) -> None:
     r = await api.client.post(
         "/items",
@@ -454,6 +475,7 @@ async def test_json_that_is_not_text_is_a_clear_400(api: Api) -> None:
     assert (r.status_code, detail(r)) == (400, "There was an error parsing the body")
 
 
+@pytest.mark.app_only
 @pytest.mark.parametrize(
     ("content", "content_type", "error_type"),
     [

@@ -108,6 +108,7 @@ def test_the_list_is_long_enough() -> None:
     assert len({str(r) for r in REQUESTS}) >= 40
 
 
+@pytest.mark.app_only
 async def test_every_adapter_answers_every_request_alike(all_apis: list[Api]) -> None:
     reference, *others = all_apis
     assert others, "the differential test needs a second adapter"

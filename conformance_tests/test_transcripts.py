@@ -71,6 +71,7 @@ async def test_lecture_get_transcript(api: Api, url: str, status: int, body: Any
     assert (r.status_code, r.json()) == (status, body)
 
 
+@pytest.mark.app_only
 @pytest.mark.fresh_state
 async def test_lecture_items_transcript(api: Api) -> None:
     r = await api.client.post("/items", json={"name": "Widget"})

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from conformance_tests._options import Selection, Target
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 class Options:
@@ -80,3 +86,41 @@ def test_targets_name_their_proxy() -> None:
     assert Target("uvicorn", "strip", "caddy").id == "uvicorn-caddy-strip"
     assert Target("uvicorn", "none").id == "uvicorn-none"
     assert Target("url", "url").id == "url"
+
+
+def collected(*options: str) -> set[str]:
+    """The suite's test ids a run with these options would run (collected, not run)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "conformance_tests", "--collect-only", "-q", *options],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {line for line in out.splitlines() if "::" in line}
+
+
+def test_behind_other_proxies_only_what_a_proxy_can_change_runs() -> None:
+    """app_only tests (what the app alone decides) run directly and behind nginx on uvicorn;
+    behind another proxy only the rest, unless --every-test asks for everything."""
+    matrix = ["--server", "uvicorn", "--proxy", "nginx,traefik", "--mode", "none,strip"]
+    ids = collected(*matrix)
+    add = "conformance_tests/test_contract.py::test_add[fastapi-uvicorn-{}-x=1&y=1-2]"
+    hello = "conformance_tests/test_contract.py::test_hello[fastapi-uvicorn-{}]"
+    assert {add.format("none"), add.format("nginx-strip")} <= ids
+    assert add.format("traefik-strip") not in ids
+    assert hello.format("traefik-strip") in ids
+    assert add.format("traefik-strip") in collected(*matrix, "--every-test")
+
+
+def test_app_only_runs_wherever_no_proxy_stands_in_front() -> None:
+    given = Options(server=["asgi,all"], mode=["all"], proxy=["nginx", "all@uvicorn"])
+    chosen = Selection.of(given)  # type: ignore[arg-type]
+    running = {t.id for t in chosen.targets if chosen.runs_app_only(t)}
+    assert running == {
+        "asgi-no-prefix",
+        "asgi-prefix-in-path",
+        "asgi-prefix-stripped",
+        *(f"{s}-none" for s in ("uvicorn", "hypercorn", "granian", "native")),
+        *(f"uvicorn-nginx-{m}" for m in ("strip", "forwarded", "keep")),
+    }
