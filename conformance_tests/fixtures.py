@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from asgi_compare.harness import REFERENCE, SERVERS, Deployment
-from conformance_tests._apis import Api, open_deployed, open_in_process
+from conformance_tests._apis import Api, open_deployed, open_in_process, tls
 from conformance_tests._matrix import Matrix, stop_all
 from conformance_tests._options import DEPLOYED, Target, selection
 
@@ -89,7 +89,9 @@ async def api(
             chosen = selection(request.config)
             assert chosen.url is not None
             root = urlsplit(chosen.url).path.rstrip("/")
-            client = httpx.AsyncClient(base_url=chosen.url, headers=chosen.headers, timeout=30.0)
+            client = httpx.AsyncClient(
+                base_url=chosen.url, headers=chosen.headers, timeout=30.0, verify=tls()
+            )
             await stack.enter_async_context(client)
             yield Api(DEPLOYED, root, client, local=False)
 
