@@ -57,5 +57,8 @@ async def events(request: Request) -> None:
 async def feed(request: Request, ws: Websocket) -> None:
     root = request.scope.get("root_path", "") if app.asgi else ""
     await ws.send(jsonlib.dumps({"type": "hello", "root_path": root}))
-    async for msg in ws:
-        await ws.send(f"Message text was: {msg!s}")
+    while True:
+        data = await ws.recv()
+        if data is None:  # the client has gone
+            break
+        await ws.send(f"Message text was: {data!s}")

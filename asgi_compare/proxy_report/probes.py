@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -20,6 +21,8 @@ PROBE_TITLES = {
     "servers": "OpenAPI servers",
     "root_path": "root_path seen",
     "url_for": "URL building",
+    "websocket": "WebSocket under the prefix",
+    "stream": "stream unbuffered",
 }
 PROBES = tuple(PROBE_TITLES)  # the order they run and are shown in
 
@@ -35,8 +38,13 @@ def _path(base: str, location: str) -> str:
     return urlsplit(urljoin(base, location)).path
 
 
-def probe(client: httpx.Client, base: str, root: str) -> tuple[Probe, ...]:
-    """Each probe asks one thing a deployer meets; the expected answer carries ``root``."""
+def probe(client: httpx.Client, base: str, root: str, upgrades: bool = True) -> tuple[Probe, ...]:
+    """Each probe asks one thing a deployer meets; the expected answer carries ``root``.
+
+    ``upgrades``: whether the proxy in front passes a WebSocket handshake on, as its class
+    declares (``Proxy.websocket``), said beside a refused one."""
+    from asgi_compare.proxy_report import live  # it builds on Probe
+
     out: dict[str, Probe] = {}
 
     def check(name: str, fn: Callable[[], Probe]) -> None:
@@ -107,6 +115,8 @@ def probe(client: httpx.Client, base: str, root: str) -> tuple[Probe, ...]:
         ("servers", servers),
         ("root_path", root_path),
         ("url_for", url_for),
+        ("websocket", partial(live.websocket, base, root, upgrades)),
+        ("stream", partial(live.stream, client, base)),
     ):
         check(name, fn)
     return tuple(out[name] for name in PROBES)

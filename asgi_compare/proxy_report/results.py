@@ -22,6 +22,9 @@ class Row:
     mode: str
     variant: str
     probes: tuple[Probe, ...]
+    # The fix of each failed WebSocket and stream probe, by probe name (fixes.live_fix): what
+    # a proxy does to them is the same for every app, so it is said here as for --app.
+    fixes: dict[str, str] = field(default_factory=dict)
 
     @property
     def score(self) -> tuple[int, int]:

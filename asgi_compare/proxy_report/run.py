@@ -24,7 +24,7 @@ from asgi_compare.harness import PROXIES, Deployment, Proxy, applies, entrypoint
 from asgi_compare.harness.proxies import proxies_in
 from asgi_compare.proxy_report.app_probes import probe_app, probe_names
 from asgi_compare.proxy_report.discover import Discovery, discover
-from asgi_compare.proxy_report.fixes import fix
+from asgi_compare.proxy_report.fixes import LIVE_PROBES, fix, live_fix
 from asgi_compare.proxy_report.probes import PROBES, Probe, probe
 from asgi_compare.proxy_report.results import Cell, Row
 
@@ -119,15 +119,26 @@ def run(
             with httpx.Client(timeout=10.0) as client, ThreadPoolExecutor(8) as pool:
                 for batch in batches:
                     failed = _start([p.deployment for p in batch], say)
-                    for p in batch:
+
+                    def ask(p: Planned, failed: dict[int, str] = failed) -> tuple[Probe, ...]:
                         d = p.deployment
                         if id(d) in failed:
-                            probes = tuple(Probe(n, False, "server did not start") for n in PROBES)
-                        else:
-                            probes = probe(client, d.base_url, d.root)
-                        rows.append(Row(d.framework, d.server, p.proxy, d.mode, p.variant, probes))
+                            return tuple(Probe(n, False, "server did not start") for n in PROBES)
+                        upgrades = p.proxy == NO_PROXY or PROXIES[p.proxy].websocket
+                        return probe(client, d.base_url, d.root, upgrades)
+
+                    # Together: the stream probe waits on the events' pace, not on the machine.
+                    for p, probes in zip(batch, pool.map(ask, batch), strict=True):
+                        d = p.deployment
+                        fixes = {
+                            x.name: live_fix(x, server=d.server, proxy=p.proxy, mode=d.mode).text
+                            for x in probes
+                            if x.ok is False and x.name in LIVE_PROBES
+                        }
+                        row = Row(d.framework, d.server, p.proxy, d.mode, p.variant, probes, fixes)
+                        rows.append(row)
                         done += 1
-                        ok, of = rows[-1].score
+                        ok, of = row.score
                         say(
                             f"[{done:>3}/{total}] {time.monotonic() - started:5.0f}s  "
                             f"{d.framework:<8}{d.server:<10}{p.proxy:<21}{d.mode:<10}"
