@@ -260,13 +260,7 @@ def live_fix(p: Probe, *, server: str, proxy: str, mode: str) -> Fix:
         status = p.seen.removeprefix("HTTP ")
         if status not in ("403", "500"):
             return _status(replace(p, seen=status), server, proxy, mode)
-        routed = _status(replace(p, seen="404"), server, proxy, mode)
-        return Fix(
-            f"`{p.seen}`: the app refused the handshake, as Falcon (403), Sanic (500) and the "
-            "adapters (403) refuse one that no WebSocket route matches; where the same cell's "
-            f"HTTP routes answer 404, this has their cause and their fix: {routed.text}",
-            routed.middleware,
-        )
+        return _refused(p, server, proxy, mode, "the app refused the handshake")
     if p.seen.startswith("subprotocol") and cls.subprotocol == "first offered":
         return Fix(
             f"`{p.seen}`: {proxy} answers the handshake itself, telling the client the first "
@@ -275,6 +269,14 @@ def live_fix(p: Probe, *, server: str, proxy: str, mode: str) -> Fix:
             False,
         )
     if p.seen.startswith("hello root_path"):
+        if server == "native":
+            return Fix(
+                f"`{p.seen}`: Sanic's own server has no root path to give an app (ASGI's "
+                "`root_path` is an ASGI server's): serve it with an ASGI server told the prefix "
+                f"(uvicorn `{root_option('uvicorn')}`), or have the app take it from its "
+                "configuration.",
+                False,
+            )
         if mode == "forwarded" and not cls.forwards_prefix_on_websocket:
             option = root_option(server)
             told = f"`{option}`" if option else "the root path"
@@ -285,20 +287,31 @@ def live_fix(p: Probe, *, server: str, proxy: str, mode: str) -> Fix:
                 False,
             )
         return _told(p, server, f"says `{p.seen}` in its WebSocket's first message")
-    if p.seen.startswith("101, then") and cls.handshake == "proxy's":
-        return Fix(
-            f"`{p.seen}`: {proxy} answers the handshake itself and then opens its own to the "
-            "app; an app that refuses it reaches the client as that 101 and a close: see the "
-            "app's log for why it refused.",
-            False,
+    after = p.seen.startswith("101") and ", then " in p.seen
+    if after and cls.handshake == "proxy's":
+        why = (
+            f"{proxy} answers the handshake itself and then opens its own to the app, so an "
+            "app's refusal reaches the client as that 101 and a close"
         )
-    if p.seen.startswith("101, then"):
+        return _refused(p, server, proxy, mode, why)
+    if after:
         return Fix(
             f"`{p.seen}`: the connection ended after the handshake; {proxy} keeps one open "
             f"with {upgrade_lines(proxy)}; otherwise see the app's log.",
             False,
         )
     return Fix(f"`{p.seen}` behind {proxy} ({mode}); directly, it answers; see its log.", False)
+
+
+def _refused(p: Probe, server: str, proxy: str, mode: str, why: str) -> Fix:
+    """A handshake refused, as a path without a WebSocket route is refused: the fix of a 404."""
+    routed = _status(replace(p, seen="404"), server, proxy, mode)
+    return Fix(
+        f"`{p.seen}`: {why}; Falcon (403), Sanic (500) and the adapters (403) refuse one that "
+        "no WebSocket route matches: where the same cell's HTTP routes answer 404, this has "
+        f"their cause and their fix: {routed.text}",
+        routed.middleware,
+    )
 
 
 def _stream(p: Probe, server: str, proxy: str, mode: str) -> Fix:
