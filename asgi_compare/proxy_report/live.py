@@ -1,5 +1,5 @@
-"""What a WebSocket and an event stream meet behind a proxy: a handshake and a stream, read as a
-client reads them, and the two probes of the native apps and the adapters built on them.
+"""A WebSocket handshake and an event stream, read as a client reads them: what the probes of
+WebSockets and streams (:mod:`.probes`, :mod:`.app_probes`) ask with.
 
 A WebSocket is opened with httpx-ws, as the conformance suite opens one; a stream is read as a
 browser's ``EventSource`` reads it (``Accept: text/event-stream``), each event timed as it
@@ -9,7 +9,6 @@ Every read has a hang guard, not a deadline.
 
 from __future__ import annotations
 
-import json
 import queue
 import time
 from collections.abc import Sequence
@@ -25,9 +24,6 @@ from httpx_ws import (
     connect_ws,
 )
 from wsproto.utilities import LocalProtocolError
-
-from asgi_compare.proxy_report.probes import Probe
-from core.live import SUBPROTOCOL, streamed
 
 GUARD_S = 30.0  # a hang guard for each read
 EVENT_STREAM = {"Accept": "text/event-stream"}  # what a browser's EventSource sends
@@ -123,40 +119,3 @@ def read_events(client: httpx.Client, url: str, most: int = COUNT) -> Stream:
             if len(arrived) >= most:
                 break
     return Stream(r.status_code, kind, tuple(arrived[:most]))
-
-
-def paced(stream: Stream, interval: float, count: int) -> Probe:
-    """The ``stream`` probe of a stream of ``count`` events ``interval`` seconds apart."""
-    if not stream.is_events:
-        shown = f"HTTP {stream.status}" if stream.status != 200 else stream.content_type
-        return Probe("stream", False, shown or "no content type")
-    if len(stream.arrived) < count:
-        return Probe("stream", False, f"{len(stream.arrived)} events of {count}")
-    if not streamed(stream.arrived, interval):
-        return Probe("stream", False, ENDED)
-    return Probe("stream", True, f"{count} events, each as it was made")
-
-
-def websocket(base: str, root: str, upgrades: bool) -> Probe:
-    """``{base}/ws`` with the contract's subprotocol offered: selected, a hello whose
-    ``root_path`` is ``root`` (the adapters' ``{"about": {...}}`` or a native app's own), and
-    one text message echoed. ``upgrades``: what the proxy declares (``Proxy.websocket``)."""
-    got, echo = handshake(base + "/ws", [SUBPROTOCOL], ECHOED)
-    if not got.accepted:
-        return Probe("websocket", False, f"{got}" + ("" if upgrades else f" {NOT_PASSED}"))
-    if got.first is None:
-        return Probe("websocket", False, str(got))
-    if got.subprotocol != SUBPROTOCOL:
-        return Probe("websocket", False, f"subprotocol {got.subprotocol!r} ({SUBPROTOCOL} offered)")
-    hello = json.loads(got.first)
-    seen = hello.get("about", hello).get("root_path")
-    if seen != root:
-        return Probe("websocket", False, f"hello root_path {seen!r}")
-    if echo is None or ECHOED not in echo:
-        return Probe("websocket", False, f"echo {echo!r}")
-    return Probe("websocket", True, f"{got}, hello root_path {seen!r}, echoed")
-
-
-def stream(client: httpx.Client, base: str) -> Probe:
-    """``GET {base}/events``: three events a second apart, each read before the next is made."""
-    return paced(read_events(client, base + EVENTS), INTERVAL, COUNT)
