@@ -257,7 +257,7 @@ def live_fix(p: Probe, *, server: str, proxy: str, mode: str) -> Fix:
             False,
         )
     if p.seen.startswith("HTTP "):
-        status = p.seen.removeprefix("HTTP ")
+        status = p.seen.removeprefix("HTTP ").split(" ", 1)[0]  # "HTTP 403 (directly 101)"
         if status not in ("403", "500"):
             return _status(replace(p, seen=status), server, proxy, mode)
         return _refused(p, server, proxy, mode, "the app refused the handshake")
@@ -307,9 +307,9 @@ def _refused(p: Probe, server: str, proxy: str, mode: str, why: str) -> Fix:
     """A handshake refused, as a path without a WebSocket route is refused: the fix of a 404."""
     routed = _status(replace(p, seen="404"), server, proxy, mode)
     return Fix(
-        f"`{p.seen}`: {why}; Falcon (403), Sanic (500) and the adapters (403) refuse one that "
-        "no WebSocket route matches: where the same cell's HTTP routes answer 404, this has "
-        f"their cause and their fix: {routed.text}",
+        f"`{p.seen}`: {why}; Starlette, FastAPI, Falcon and the adapters answer 403, Sanic "
+        "500, to a handshake no WebSocket route matches: where the same cell's HTTP routes "
+        f"answer 404, this has their cause and their fix: {routed.text}",
         routed.middleware,
     )
 
