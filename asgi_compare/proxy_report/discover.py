@@ -137,10 +137,12 @@ def discover(
 def websocket_routes(app: str, app_dir: Path | None = None) -> tuple[tuple[str, ...], str]:
     """The WebSocket paths ``app`` (``module:attribute``) lists, without path parameters, and
     where they were found (or why none could be): the object is imported here, from
-    ``app_dir`` first, and unwrapped through middleware that keeps the app as ``.app``."""
+    ``app_dir`` (or, as a server's ``--app-dir`` defaults to it, the working directory) first,
+    and unwrapped through middleware that keeps the app as ``.app``."""
     module, _, attribute = app.partition(":")
-    if app_dir is not None and str(app_dir.resolve()) not in sys.path:
-        sys.path.insert(0, str(app_dir.resolve()))
+    where = str((app_dir or Path.cwd()).resolve())
+    if where not in sys.path:
+        sys.path.insert(0, where)
     try:
         target: Any = getattr(importlib.import_module(module), attribute or "app")
     except Exception as exc:  # any error importing the user's app, said
