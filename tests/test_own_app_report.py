@@ -17,6 +17,7 @@ import pytest
 
 from asgi_compare import cli
 from asgi_compare.harness.proxies import nginx_binary
+from asgi_compare.proxy_report.discover import websocket_routes
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = Path(__file__).resolve().parent / "apps"
@@ -263,3 +264,18 @@ def test_behind_nginx_default_the_websocket_fails_with_the_upgrade_lines(
     assert "proxy_set_header Connection $connection_upgrade;" in ws["fix"]
     assert _probes(data, "strip")["stream GET /events"]["ok"] is True
     assert code == 1 and "### uvicorn behind nginx-default (strip)" in md.read_text()
+
+
+def test_websocket_routes_are_read_where_each_framework_lists_them() -> None:
+    assert websocket_routes("asgi_compare.native.quart_native:app") == (
+        ("/ws",),
+        "Quart's url_map (websocket rules)",
+    )
+    assert websocket_routes("starlette_sample:app", APPS)[0] == ("/live/echo",)  # in a Mount
+    assert websocket_routes("tests.apps.wrapped:fastapi")[0] == ("/ws",)  # through .app
+    assert websocket_routes("asgi_compare.native.falcon_native:app") == (
+        (),
+        "no route list of Starlette, FastAPI, Litestar or Quart",
+    )
+    paths, why = websocket_routes("no_such_module:app")
+    assert paths == () and why.startswith("not imported here (ModuleNotFoundError")
