@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from asgi_compare import cli, proxy_report
-from asgi_compare.harness import Nginx, Route
-from asgi_compare.harness.proxies import nginx_binary
+from asgi_compare.harness import PROXIES, Nginx, Route
+from asgi_compare.harness.proxies import ProxyProcess, nginx_binary
+from asgi_compare.proxy_report.fixes import upgrade_lines
 from asgi_compare.proxy_report.probes import Probe
 from asgi_compare.proxy_report.results import declared
 
@@ -161,3 +162,20 @@ def test_the_committed_report_covers_the_whole_matrix() -> None:
     assert behind and all(
         "proxy_set_header Upgrade $http_upgrade;" in r["fixes"]["websocket"] for r in behind
     )
+
+
+@pytest.mark.parametrize(
+    ("proxy", "runs"), [("nginx-default", "nginx"), ("apache", "apache"), ("haproxy", "haproxy")]
+)
+def test_the_websocket_fix_quotes_the_configuration_the_report_runs(
+    tmp_path: Path, proxy: str, runs: str
+) -> None:
+    """Each statement the fix quotes is in the configuration of a proxy that passes the
+    handshake on (nginx-default's fix: the suite's nginx), as the report runs it."""
+    running = PROXIES[runs](tmp_path)
+    assert isinstance(running, ProxyProcess)
+    config = " ".join(running.config([Route("strip", 8080, 8000)]).split())
+    quoted = re.findall(r"`([^`]+)`", upgrade_lines(proxy))
+    assert quoted
+    for statement in (s.strip() for q in quoted for s in q.split(";")):
+        assert statement in config, (proxy, statement)
