@@ -174,18 +174,15 @@ def render_markdown(rows: list[Row], meta: Meta, image: str | None = None) -> st
 def live_fixes(rows: list[Row]) -> list[str]:
     """The fixes of the WebSocket and stream probes, one item per fix, naming where it applies
     (the proxy and mode, and which apps); marked where the proxy's class declares the failure."""
-    by_fix: dict[tuple[str, str], tuple[dict[str, None], ...]] = {}
-    proxy_s: set[tuple[str, str]] = set()
+    by_fix: dict[tuple[str, str, bool], tuple[dict[str, None], ...]] = {}
     for r in rows:
         for p in r.probes:
             if p.name in r.fixes:
-                key = (p.name, r.fixes[p.name])
+                key = (p.name, r.fixes[p.name], declared(r.proxy, r.mode, p))
                 where, apps, servers = by_fix.setdefault(key, ({}, {}, {}))
                 where[f"{r.proxy} {r.mode}"] = None
                 apps[f"{r.framework} {r.variant}"] = None
                 servers[r.server] = None
-                if declared(r.proxy, r.mode, p):
-                    proxy_s.add(key)
     lines = ["## WebSockets and streams: the fixes", ""]
     if not by_fix:
         return [*lines, "Every WebSocket and stream probe passed.", ""]
@@ -194,10 +191,10 @@ def live_fixes(rows: list[Row]) -> list[str]:
         "proxy's class declares it (`asgi_compare/harness/proxies/`), whatever the app does.",
         "",
     ]
-    for (name, text), (where, apps, servers) in sorted(
+    for (name, text, proxy_s), (where, apps, servers) in sorted(
         by_fix.items(), key=lambda kv: kv[0][0] != "websocket"
     ):
-        mark = " *(the proxy's)*" if (name, text) in proxy_s else ""
+        mark = " *(the proxy's)*" if proxy_s else ""
         seen = f"behind {', '.join(where)}; {', '.join(apps)}; on {', '.join(servers)}"
         lines.append(f"- **{PROBE_TITLES[name]}**{mark} ({seen}): {text}")
     return [*lines, ""]
