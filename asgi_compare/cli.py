@@ -120,6 +120,8 @@ def _proxy_report_app(args: argparse.Namespace, command: str, start: float) -> i
             proxies=args.proxy,
             modes=args.mode,
             paths=args.probe or (),
+            websockets=args.probe_ws or (),
+            subprotocols=args.ws_subprotocol or (),
             app_dir=args.app_dir,
             progress=not args.quiet,
         )
@@ -300,11 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve a minimal native app and the adapter of each framework on each "
         "server, directly and behind real proxies in each mode they support, probe what a "
         "deployer meets (routing, redirects, Location, the docs' spec URL, OpenAPI servers, "
-        "root_path, URL building), and write a Markdown table, an HTML page with a summary "
-        "grid and image, and JSON. Exits 1 when an adapter fails a probe. With --app, do the "
+        "root_path, URL building, a WebSocket, an event stream), and write a Markdown table, "
+        "an HTML page with a summary grid and image, and JSON. Exits 1 when an adapter fails "
+        "a probe (but for what a proxy declares it does to every app). With --app, do the "
         "same for your own ASGI app: what to probe is found in the app (its OpenAPI document, "
-        "docs page, GET /) and --probe; each failure comes with its fix; exits 1 when any "
-        "probe fails.",
+        "docs page, GET /, its WebSocket routes) and --probe, --probe-ws; each failure comes "
+        "with its fix; exits 1 when any probe fails.",
     )
     _add_lists(report, ("--framework", FRAMEWORKS), ("--mode", PROXY_MODES))
     report.add_argument(
@@ -336,7 +339,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--probe",
         action="append",
         metavar="PATH",
-        help="with --app, also GET this path (repeatable), e.g. /health",
+        help="with --app, also GET this path (repeatable), e.g. /health; one that answers "
+        "text/event-stream is also probed for streaming unbuffered",
+    )
+    report.add_argument(
+        "--probe-ws",
+        action="append",
+        metavar="PATH",
+        help="with --app, also open a WebSocket at this path (repeatable), e.g. /ws; the "
+        "WebSocket routes Starlette, FastAPI, Litestar and Quart list are found without it",
+    )
+    report.add_argument(
+        "--ws-subprotocol",
+        action="append",
+        metavar="NAME",
+        help="with --app, offer this subprotocol in each WebSocket handshake (repeatable, in "
+        "order; default: none)",
     )
     report.add_argument(
         "--out",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from core.models import About, EventsQuery, Tick
@@ -38,6 +38,7 @@ __all__ = [
     "hello",
     "reply",
     "resume_after",
+    "streamed",
     "subprotocol",
     "ticks",
 ]
@@ -142,3 +143,13 @@ async def ticks(query: EventsQuery, last_event_id: str | None = None) -> AsyncIt
         if n > first:
             await asyncio.sleep(query.interval)
         yield Event(str(n), "tick", Tick(n=n, count=query.count))
+
+
+def streamed(arrived: Sequence[float], interval: float) -> bool:
+    """Whether a stream of events made ``interval`` seconds apart reached its client as they
+    were made, from when each arrived (``time.monotonic()``): the last at least one interval
+    after the first. A server or proxy that buffers the answer hands them over together, at
+    the end. The rule every check of a stream's pace uses (the conformance suite, the proxy
+    tests, ``asgi-compare proxy-report``): with three events, one full interval of the two
+    between the first and the last is margin, and nothing is compared with a deadline."""
+    return len(arrived) >= 2 and arrived[-1] - arrived[0] >= interval

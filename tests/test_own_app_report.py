@@ -1,6 +1,7 @@
 """``asgi-compare proxy-report --app`` on apps this project did not write, for real.
 
-One server (uvicorn), nginx, modes strip and forwarded; every app's report runs at once.
+One server (uvicorn), nginx, modes strip and forwarded (one report nginx-default's strip
+instead); every app's report runs at once.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ import pytest
 
 from asgi_compare import cli
 from asgi_compare.harness.proxies import nginx_binary
+from asgi_compare.proxy_report.discover import websocket_routes
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = Path(__file__).resolve().parent / "apps"
 
-# The Starlette sample has no OpenAPI document: its redirects are named.
-STARLETTE_PATHS = ("--probe", "/login", "--probe", "/users")
+# The Starlette sample has no OpenAPI document: its redirects are named, and its event stream.
+STARLETTE_PATHS = ("--probe", "/login", "--probe", "/users", "--probe", "/events")
+# Its WebSocket takes the last subprotocol offered: a proxy that chooses the first shows.
+OFFERED = ("--ws-subprotocol", "one", "--ws-subprotocol", "two")
+NGINX_DEFAULT = ("--proxy", "nginx-default", "--mode", "strip")
 # What each report serves: the --app, and the rest of its command line.
 REPORTS: dict[str, list[str]] = {
     "fastapi": ["--app", "asgi_compare.native.fastapi_native:app"],
@@ -29,7 +34,23 @@ REPORTS: dict[str, list[str]] = {
     "fastapi+mw": ["--app", "tests.apps.wrapped:fastapi"],
     "falcon+mw": ["--app", "tests.apps.wrapped:falcon"],
     "fastapi+root": ["--app", "tests.apps.wrapped:fastapi_rooted"],
-    "starlette": ["--app", "starlette_sample:app", "--app-dir", str(APPS), *STARLETTE_PATHS],
+    "starlette": [
+        "--app",
+        "starlette_sample:app",
+        "--app-dir",
+        str(APPS),
+        *STARLETTE_PATHS,
+        *OFFERED,
+    ],
+    "starlette@nginx-default": [
+        "--app",
+        "starlette_sample:app",
+        "--app-dir",
+        str(APPS),
+        "--probe",
+        "/events",
+        *NGINX_DEFAULT,
+    ],
     "starlette+mw": ["--app", "tests.apps.wrapped:starlette", *STARLETTE_PATHS],
     "litestar": ["--app", "litestar_sample:app", "--app-dir", str(APPS)],
     "litestar+mw": ["--app", "tests.apps.wrapped:litestar"],
@@ -41,7 +62,7 @@ SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["schema", "app", "meta", "found", "probes", "cells", "failed"],
     "properties": {
-        "schema": {"const": 1},
+        "schema": {"const": 2},
         "app": {"type": "string"},
         "failed": {"type": "boolean"},
         "probes": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -85,8 +106,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
 
     def one(name: str) -> Report:
         md, page = out / f"{name}.md", out / f"{name}.html"
-        argv = ["proxy-report", *REPORTS[name], "--server", "uvicorn", "--proxy", "nginx"]
-        argv += ["--mode", "strip,forwarded", "--out", str(md), "--html", str(page), "--quiet"]
+        argv = ["proxy-report", "--server", "uvicorn", "--proxy", "nginx"]
+        argv += ["--mode", "strip,forwarded", *REPORTS[name]]  # its own --proxy, --mode last
+        argv += ["--out", str(md), "--html", str(page), "--quiet"]
         code = cli.main(argv)
         return code, json.loads(page.with_suffix(".json").read_text()), md
 
@@ -110,10 +132,10 @@ def _all_probes(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]
 def test_json_follows_the_documented_schema(reports: dict[str, Report], name: str) -> None:
     code, data, _ = reports[name]
     jsonschema.validate(data, SCHEMA)
-    assert {(c["server"], c["proxy"], c["mode"]) for c in data["cells"]} == {
-        ("uvicorn", "nginx", "strip"),
-        ("uvicorn", "nginx", "forwarded"),
-    }
+    cells = {("uvicorn", "nginx", "strip"), ("uvicorn", "nginx", "forwarded")}
+    if NGINX_DEFAULT[1] in REPORTS[name]:
+        cells = {("uvicorn", "nginx-default", "strip")}
+    assert {(c["server"], c["proxy"], c["mode"]) for c in data["cells"]} == cells
     failed = any(p["ok"] is False for _, _, p in _all_probes(data))
     assert data["failed"] is failed
     assert code == (1 if failed else 0)
@@ -181,6 +203,10 @@ def test_an_app_without_openapi_or_root_still_runs_its_probes(reports: dict[str,
         "redirect": None,
         "root": False,
         "paths": ["/health"],
+        "websockets": {},  # a plain ASGI app lists no routes
+        "websockets_listed": "no route list of Starlette, FastAPI, Litestar or Quart",
+        "subprotocols": [],
+        "streams": [],
     }
     for cell in data["cells"]:
         for name in ("route", "root", "redirect", "docs_spec", "servers"):
@@ -208,3 +234,48 @@ def test_an_app_configured_with_the_prefix_passes(reports: dict[str, Report]) ->
     assert data["found"]["spec"] == "/prefix/openapi.json"
     assert all(p["ok"] is True for _, _, p in _all_probes(data))
     assert code == 0
+
+
+def test_websocket_routes_are_found_in_the_app_and_its_stream_is_probed(
+    reports: dict[str, Report],
+) -> None:
+    # FastAPI's APIWebSocketRoute in app.routes; a route in a Starlette Mount; Quart's url map
+    # is read the same way (discover.websocket_routes), and Litestar's routes.
+    assert reports["fastapi"][1]["found"]["websockets"] == {"/ws": "101"}
+    found = reports["starlette"][1]["found"]
+    assert found["websockets"] == {"/live/echo": "101 two"}
+    assert found["subprotocols"] == ["one", "two"] and found["streams"] == ["/events"]
+    assert reports["litestar"][1]["found"]["websockets"] == {}
+    for mode in ("strip", "forwarded"):
+        probes = _probes(reports["starlette"][1], mode)
+        assert probes["WS /live/echo"] == {"ok": True, "detail": "101 two", "fix": None}
+        assert probes["stream GET /events"]["ok"] is True, probes["stream GET /events"]
+        assert probes["GET /events"]["ok"] is True
+
+
+def test_behind_nginx_default_the_websocket_fails_with_the_upgrade_lines(
+    reports: dict[str, Report],
+) -> None:
+    code, data, md = reports["starlette@nginx-default"]
+    ws = _probes(data, "strip")["WS /live/echo"]
+    assert (ws["ok"], ws["detail"]) == (False, "HTTP 404 (directly 101)")
+    assert "map $http_upgrade $connection_upgrade" in ws["fix"]
+    assert "proxy_set_header Upgrade $http_upgrade;" in ws["fix"]
+    assert "proxy_set_header Connection $connection_upgrade;" in ws["fix"]
+    assert _probes(data, "strip")["stream GET /events"]["ok"] is True
+    assert code == 1 and "### uvicorn behind nginx-default (strip)" in md.read_text()
+
+
+def test_websocket_routes_are_read_where_each_framework_lists_them() -> None:
+    assert websocket_routes("asgi_compare.native.quart_native:app") == (
+        ("/ws",),
+        "Quart's url_map (websocket rules)",
+    )
+    assert websocket_routes("starlette_sample:app", APPS)[0] == ("/live/echo",)  # in a Mount
+    assert websocket_routes("tests.apps.wrapped:fastapi")[0] == ("/ws",)  # through .app
+    assert websocket_routes("asgi_compare.native.falcon_native:app") == (
+        (),
+        "no route list of Starlette, FastAPI, Litestar or Quart",
+    )
+    paths, why = websocket_routes("no_such_module:app")
+    assert paths == () and why.startswith("not imported here (ModuleNotFoundError")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.responses import RedirectResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 
 app = FastAPI()
@@ -45,3 +48,21 @@ async def about(request: Request) -> dict[str, str]:
         "root_path": request.scope.get("root_path", ""),
         "url_for": str(request.url_for("greeting", lang="en")),
     }
+
+
+@app.get("/events", response_class=EventSourceResponse)
+async def events(count: int = 3, interval: float = 1.0) -> AsyncIterable[ServerSentEvent]:
+    for n in range(1, count + 1):
+        if n > 1:
+            await asyncio.sleep(interval)
+        yield ServerSentEvent(data={"n": n})
+
+
+@app.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    offered = websocket.scope["subprotocols"]
+    await websocket.accept(subprotocol="asgi-compare.v1" if "asgi-compare.v1" in offered else None)
+    await websocket.send_json({"type": "hello", "root_path": websocket.scope.get("root_path", "")})
+    while True:
+        data = await websocket.receive_text()
+        await websocket.send_text(f"Message text was: {data}")

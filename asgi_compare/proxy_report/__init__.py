@@ -7,7 +7,8 @@ way, probed for what it showed about itself, and each failure gets its fix. Serv
 are real processes on loopback, from :mod:`asgi_compare.harness`.
 
 :mod:`.probes` and :mod:`.app_probes` ask the questions (:mod:`.discover` finds what to ask of
-an app), :mod:`.run` deploys and probes, :mod:`.results` holds the answers, :mod:`.fixes` says
+an app; :mod:`.live` opens WebSockets and reads event streams for both), :mod:`.run` deploys
+and probes, :mod:`.results` holds the answers, :mod:`.fixes` says
 what to change, :mod:`.render`, :mod:`.render_app` and :mod:`.heatmap` write them out.
 """
 

@@ -3,6 +3,9 @@
 Behind a proxy, each path should answer as it does directly, and each URL the app gives out
 (a redirect's Location, the spec URL its docs page loads, its OpenAPI ``servers``) should carry
 the prefix the client used. A probe with nothing to ask is n/a (``ok`` None), never a pass.
+Each WebSocket path found (``WS {path}``) should be accepted as it is directly, with the same
+subprotocol; each caller's path that streams events directly (``stream GET {path}``) should
+stream them behind the proxy too, by the rule of ``core.live.streamed``.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from asgi_compare.proxy_report import live
 from asgi_compare.proxy_report.discover import SPEC_URL, Answer, Discovery, answer
 from asgi_compare.proxy_report.probes import Probe
+from core.live import streamed
 
 ELSEWHERE = "(the client used"  # marks a Location naming another host than the client's
 APP_PROBE_TITLES = {
@@ -26,9 +31,24 @@ APP_PROBE_TITLES = {
 }
 
 
-def probe_names(paths: tuple[str, ...]) -> tuple[str, ...]:
-    """The probes in the order they run and are shown: the fixed ones, then each ``--probe``."""
-    return (*APP_PROBE_TITLES, *(f"GET {p}" for p in paths))
+def probe_names(paths: tuple[str, ...], found: Discovery) -> tuple[str, ...]:
+    """The probes in the order they run and are shown: the fixed ones, each ``--probe``, each
+    WebSocket path, and each ``--probe`` path that streams events."""
+    return (
+        *APP_PROBE_TITLES,
+        *(f"GET {p}" for p in paths),
+        *(f"WS {p}" for p in found.websockets),
+        *(f"stream GET {p}" for p in paths if p in found.streams),
+    )
+
+
+def pace(stream: live.Stream) -> float:
+    """The seconds between a stream's events, as they arrived directly; 0 with fewer than two."""
+    n = len(stream.arrived)
+    return (stream.arrived[-1] - stream.arrived[0]) / (n - 1) if n > 1 else 0.0
+
+
+PACED_S = 0.1  # a stream whose events come closer than this, directly, has no pace to keep
 
 
 def same_answer(name: str, direct: Answer, seen: Answer, root: str, shown: str) -> Probe:
@@ -117,7 +137,43 @@ def probe_app(
         ("docs_spec", docs_spec),
         ("servers", servers),
     ]
-    asks += [(f"GET {p}", partial(get, f"GET {p}", p)) for p in paths]
+
+    def get_stream(name: str, path: str) -> Probe:
+        got = live.read_events(client, base + path)  # an event stream is not read whole
+        shown = f"{got.status} {got.content_type}".strip()
+        return same_answer(name, found.answers[path], Answer(got.status), root, shown)
+
+    def websocket(path: str) -> Probe:
+        name, direct = f"WS {path}", found.websockets[path]
+        got, _ = live.handshake(base + path, found.subprotocols)
+        if got.accepted != direct.accepted or got.status != direct.status:
+            return Probe(name, False, f"{got} (directly {direct})")
+        if got.subprotocol != direct.subprotocol:
+            return Probe(name, False, f"subprotocol {got.subprotocol!r} (directly {direct})")
+        return Probe(name, True, str(got))
+
+    def events(path: str) -> Probe:
+        name, direct = f"stream GET {path}", found.streams[path]
+        interval = pace(direct)
+        if len(direct.arrived) < live.COUNT:
+            return Probe(name, None, f"directly, {len(direct.arrived)} events (of {live.COUNT})")
+        if interval < PACED_S:
+            return Probe(name, None, "directly, its first events came together")
+        got = live.read_events(client, base + path)
+        if not got.is_events:
+            return Probe(name, False, f"HTTP {got.status} {got.content_type}".strip())
+        if len(got.arrived) < len(direct.arrived):
+            return Probe(name, False, f"{len(got.arrived)} events")
+        if not streamed(got.arrived, interval):
+            return Probe(name, False, live.ENDED)
+        return Probe(name, True, f"{len(got.arrived)} events, each as it was made")
+
+    asks += [
+        (f"GET {p}", partial(get_stream if p in found.streams else get, f"GET {p}", p))
+        for p in paths
+    ]
+    asks += [(f"WS {p}", partial(websocket, p)) for p in found.websockets]
+    asks += [(f"stream GET {p}", partial(events, p)) for p in paths if p in found.streams]
     out = []
     for name, ask in asks:
         try:

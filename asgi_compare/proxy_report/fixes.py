@@ -11,9 +11,12 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from asgi_compare.harness import PREFIX, PROXIES, server_command
+from asgi_compare.harness.proxies import Apache, HAProxy, Nginx, templates
+from asgi_compare.proxy_report import live
 from asgi_compare.proxy_report.app_probes import ELSEWHERE
 from asgi_compare.proxy_report.discover import Answer, Discovery
 from asgi_compare.proxy_report.probes import Probe
+from core.live import STREAM_HEADERS
 
 # What each server's root-path option does to the scope's path: uvicorn >= 0.26 puts the prefix
 # into it too (ASGI's reading of root_path), hypercorn and granian leave it out.
@@ -57,6 +60,8 @@ def fix(p: Probe, found: Discovery, *, server: str, proxy: str, mode: str, lists
     ``lists_root``: whether the app put the prefix in its OpenAPI ``servers`` in some cell,
     so it lists the root path once it knows it.
     """
+    if p.name.startswith(LIVE_PREFIXES):
+        return live_fix(p, server=server, proxy=proxy, mode=mode)
     if mode == "none":
         return Fix(
             f"Without a proxy, {server} answers `{p.seen}`, unlike the first server: a "
@@ -204,5 +209,134 @@ def _servers(p: Probe, server: str, mode: str, lists_root: bool) -> Fix:
         f"OpenAPI servers `{p.seen}`: the docs' 'Try it out' calls the host's root, not "
         f"`{PREFIX}`: declare the server in the framework's OpenAPI settings (e.g. FastAPI "
         f'`servers=[{{"url": "{PREFIX}"}}]`, Litestar `OpenAPIConfig(servers=...)`).',
+        False,
+    )
+
+
+LIVE_PROBES = ("websocket", "stream")  # of the native apps and the adapters
+LIVE_PREFIXES = ("websocket", "stream", "WS ")  # and of --app: "WS /ws", "stream GET /events"
+
+
+def _lines(block: str) -> str:
+    """A configuration block on one line, as Markdown code."""
+    return " ".join(line.strip() for line in block.strip().splitlines())
+
+
+def upgrade_lines(proxy: str) -> str:
+    """What passes a WebSocket handshake on in ``proxy``'s configuration, quoted from the
+    configuration the report runs (``templates``)."""
+    cls = PROXIES[proxy]
+    if issubclass(cls, Nginx):
+        return (
+            f"in nginx's `http` block `{_lines(templates.NGINX_HTTP)}`, and in the `location` "
+            f"`proxy_http_version 1.1; {_lines(templates.NGINX_UPGRADE)}` (Upgrade and "
+            "Connection are hop-by-hop: nginx passes neither on by itself)"
+        )
+    if issubclass(cls, Apache):
+        return f"`{templates.APACHE_UPGRADE}` on the `ProxyPass` line (Apache 2.4.47 or later)"
+    if issubclass(cls, HAProxy):
+        return f"HAProxy in `mode http` tunnels it after the 101; `{templates.HAPROXY_TUNNEL}`"
+    return f"{proxy} passes a handshake on as it is configured here"
+
+
+def live_fix(p: Probe, *, server: str, proxy: str, mode: str) -> Fix:
+    """The fix for a failed WebSocket or stream probe, from what the proxy's class declares
+    and the configuration it runs."""
+    if mode == "none":
+        return Fix(
+            f"Without a proxy, {server} answers `{p.seen}`: the server or the app, not a proxy.",
+            False,
+        )
+    cls = PROXIES[proxy]
+    if p.name.startswith("stream"):
+        return _stream(p, server, proxy, mode)
+    if p.seen.startswith("HTTP ") and not cls.websocket:
+        return Fix(
+            f"`{p.seen}`: {proxy} sends the handshake to the app as a plain GET, which the "
+            f"app answers as one: add {upgrade_lines(proxy)}.",
+            False,
+        )
+    if p.seen.startswith("HTTP "):
+        status = p.seen.removeprefix("HTTP ").split(" ", 1)[0]  # "HTTP 403 (directly 101)"
+        if status not in ("403", "500"):
+            return _status(replace(p, seen=status), server, proxy, mode)
+        return _refused(p, server, proxy, mode, "the app refused the handshake")
+    if p.seen.startswith("subprotocol") and cls.subprotocol == "first offered":
+        return Fix(
+            f"`{p.seen}`: {proxy} answers the handshake itself, telling the client the first "
+            "subprotocol it offered before it asks the app, whose choice is then only logged: "
+            "offer the app's subprotocol first (or alone).",
+            False,
+        )
+    if p.seen.startswith("hello root_path"):
+        if server == "native":
+            return Fix(
+                f"`{p.seen}`: Sanic's own server has no root path to give an app (ASGI's "
+                "`root_path` is an ASGI server's): serve it with an ASGI server told the prefix "
+                f"(uvicorn `{root_option('uvicorn')}`), or have the app take it from its "
+                "configuration.",
+                False,
+            )
+        if mode == "forwarded" and not cls.forwards_prefix_on_websocket:
+            option = root_option(server)
+            told = f"`{option}`" if option else "the root path"
+            return Fix(
+                f"`{p.seen}`: {proxy} sends `X-Forwarded-Prefix` with HTTP requests only, not "
+                "with a WebSocket handshake, so nothing tells the app the prefix there: have "
+                f"the server tell it ({server} {told}, as in mode strip).",
+                False,
+            )
+        return _told(p, server, f"says `{p.seen}` in its WebSocket's first message")
+    after = p.seen.startswith("101") and ", then " in p.seen
+    if after and cls.handshake == "proxy's":
+        why = (
+            f"{proxy} answers the handshake itself and then opens its own to the app, so an "
+            "app's refusal reaches the client as that 101 and a close"
+        )
+        return _refused(p, server, proxy, mode, why)
+    if after:
+        return Fix(
+            f"`{p.seen}`: the connection ended after the handshake; {proxy} keeps one open "
+            f"with {upgrade_lines(proxy)}; otherwise see the app's log.",
+            False,
+        )
+    return Fix(f"`{p.seen}` behind {proxy} ({mode}); directly, it answers; see its log.", False)
+
+
+def _refused(p: Probe, server: str, proxy: str, mode: str, why: str) -> Fix:
+    """A handshake refused, as a path without a WebSocket route is refused: the fix of a 404."""
+    routed = _status(replace(p, seen="404"), server, proxy, mode)
+    return Fix(
+        f"`{p.seen}`: {why}; Starlette, FastAPI, Falcon and the adapters answer 403, Sanic "
+        "500, to a handshake no WebSocket route matches: where the same cell's HTTP routes "
+        f"answer 404, this has their cause and their fix: {routed.text}",
+        routed.middleware,
+    )
+
+
+def _stream(p: Probe, server: str, proxy: str, mode: str) -> Fix:
+    cls = PROXIES[proxy]
+    if p.seen.startswith("HTTP "):
+        return _status(replace(p, seen=p.seen.removeprefix("HTTP ")), server, proxy, mode)
+    if p.seen != live.ENDED:
+        return Fix(f"`{p.seen}` behind {proxy} ({mode}); directly, it streams; see its log.", False)
+    if cls.event_stream == "streamed if asked":
+        return Fix(
+            f"`{p.seen}`: {proxy} passes an answer on as it comes only to a request whose "
+            "`Accept` is exactly `text/event-stream`, as a browser's `EventSource` sends it; "
+            "any other it reads whole first: have the client send `Accept: text/event-stream`.",
+            False,
+        )
+    if issubclass(cls, Nginx):
+        header = next(f"{k}: {v}" for k, v in STREAM_HEADERS.items() if k.startswith("X-Accel"))
+        return Fix(
+            f"`{p.seen}`: nginx held the answer in its buffers (`proxy_buffering`, on by "
+            f"default): have the app send the header `{header}` with the stream, or add "
+            "`proxy_buffering off;` to the `location`.",
+            False,
+        )
+    return Fix(
+        f"`{p.seen}`: the answer was held back on its way: {server} or {proxy} buffered it; "
+        "see the server's and the proxy's buffering options.",
         False,
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from asgi_compare.proxy_report import live
 from asgi_compare.proxy_report.discover import SPEC_URL
+from core.live import SUBPROTOCOL, streamed
 
 PROBE_TITLES = {
     "route": "routes",
@@ -20,6 +23,8 @@ PROBE_TITLES = {
     "servers": "OpenAPI servers",
     "root_path": "root_path seen",
     "url_for": "URL building",
+    "websocket": "WebSocket under the prefix",
+    "stream": "stream unbuffered",
 }
 PROBES = tuple(PROBE_TITLES)  # the order they run and are shown in
 
@@ -35,8 +40,11 @@ def _path(base: str, location: str) -> str:
     return urlsplit(urljoin(base, location)).path
 
 
-def probe(client: httpx.Client, base: str, root: str) -> tuple[Probe, ...]:
-    """Each probe asks one thing a deployer meets; the expected answer carries ``root``."""
+def probe(client: httpx.Client, base: str, root: str, upgrades: bool = True) -> tuple[Probe, ...]:
+    """Each probe asks one thing a deployer meets; the expected answer carries ``root``.
+
+    ``upgrades``: whether the proxy in front passes a WebSocket handshake on, as its class
+    declares (``Proxy.websocket``), said beside a refused one."""
     out: dict[str, Probe] = {}
 
     def check(name: str, fn: Callable[[], Probe]) -> None:
@@ -107,6 +115,45 @@ def probe(client: httpx.Client, base: str, root: str) -> tuple[Probe, ...]:
         ("servers", servers),
         ("root_path", root_path),
         ("url_for", url_for),
+        ("websocket", partial(websocket, base, root, upgrades)),
+        ("stream", partial(stream, client, base)),
     ):
         check(name, fn)
     return tuple(out[name] for name in PROBES)
+
+
+def paced(stream: live.Stream, interval: float, count: int) -> Probe:
+    """The ``stream`` probe of a stream of ``count`` events ``interval`` seconds apart."""
+    if not stream.is_events:
+        shown = f"HTTP {stream.status}" if stream.status != 200 else stream.content_type
+        return Probe("stream", False, shown or "no content type")
+    if len(stream.arrived) < count:
+        return Probe("stream", False, f"{len(stream.arrived)} events of {count}")
+    if not streamed(stream.arrived, interval):
+        return Probe("stream", False, live.ENDED)
+    return Probe("stream", True, f"{count} events, each as it was made")
+
+
+def websocket(base: str, root: str, upgrades: bool) -> Probe:
+    """``{base}/ws`` with the contract's subprotocol offered: selected, a hello whose
+    ``root_path`` is ``root`` (the adapters' ``{"about": {...}}`` or a native app's own), and
+    one text message echoed. ``upgrades``: what the proxy declares (``Proxy.websocket``)."""
+    got, echo = live.handshake(base + "/ws", [SUBPROTOCOL], live.ECHOED)
+    if not got.accepted:
+        return Probe("websocket", False, f"{got}" + ("" if upgrades else f" {live.NOT_PASSED}"))
+    if got.first is None:
+        return Probe("websocket", False, str(got))
+    if got.subprotocol != SUBPROTOCOL:
+        return Probe("websocket", False, f"subprotocol {got.subprotocol!r} ({SUBPROTOCOL} offered)")
+    hello = json.loads(got.first)
+    seen = hello.get("about", hello).get("root_path")
+    if seen != root:
+        return Probe("websocket", False, f"hello root_path {seen!r}")
+    if echo is None or live.ECHOED not in echo:
+        return Probe("websocket", False, f"echo {echo!r}")
+    return Probe("websocket", True, f"{got}, hello root_path {seen!r}, echoed")
+
+
+def stream(client: httpx.Client, base: str) -> Probe:
+    """``GET {base}/events``: three events a second apart, each read before the next is made."""
+    return paced(live.read_events(client, base + live.EVENTS), live.INTERVAL, live.COUNT)

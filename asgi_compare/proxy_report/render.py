@@ -1,17 +1,41 @@
-"""A proxy report written out: a summary for the terminal, Markdown, HTML and JSON."""
+"""A proxy report written out: a summary for the terminal, Markdown, HTML and JSON.
+
+The JSON (``SCHEMA`` is its version, docs/proxy.md documents it)::
+
+    {"schema": 2, "meta": {...},
+     "rows": [{"framework": "falcon", "server": "uvicorn", "proxy": "nginx", "mode": "strip",
+               "variant": "native" | "adapter",
+               "probes": [{"name": "route", "ok": true | false | null, "seen": "..."}, ...],
+               "fixes": {name: "..."}}]}
+
+``probes`` in the order of ``PROBES``; ``ok`` null: the probe cannot apply (n/a); ``fixes``:
+the fix of each failed WebSocket and stream probe. Schema 1 (no ``schema`` key) had neither
+those two probes nor ``fixes``.
+"""
 
 from __future__ import annotations
 
 import html
 import json
 import os
+import re
 from dataclasses import asdict
 from pathlib import Path
 
 from asgi_compare.harness import PREFIX, applies
 from asgi_compare.proxy_report.heatmap import heatmap
 from asgi_compare.proxy_report.probes import PROBE_TITLES, PROBES, Probe
-from asgi_compare.proxy_report.results import Key, Meta, Row, column_title, columns, pairs
+from asgi_compare.proxy_report.results import (
+    Key,
+    Meta,
+    Row,
+    column_title,
+    columns,
+    declared,
+    pairs,
+)
+
+SCHEMA = 2
 
 MODES_TEXT = {
     "none": "no proxy: the client talks to the server; no prefix",
@@ -79,8 +103,14 @@ def render_markdown(rows: list[Row], meta: Meta, image: str | None = None) -> st
         "Probes: routes (`GET /greetings/en` answers), `GET /` redirect (to `{prefix}/docs`), "
         "`POST /items` Location (under the prefix), docs spec URL (the docs page loads a spec "
         "under the prefix, and it loads), OpenAPI servers (list the prefix), root_path seen "
-        "(`/about`), URL building (the framework's own `url_for`, native apps only). "
-        "`n/a`: nothing to probe (no docs page, no spec).",
+        "(`/about`), URL building (the framework's own `url_for`, native apps only), WebSocket "
+        "under the prefix (a handshake at `{prefix}/ws` offering `asgi-compare.v1`, which is "
+        "selected; the first message, a hello, says the `root_path` the client used; one text "
+        "message is echoed), stream unbuffered (`GET {prefix}/events?count=3&interval=1` read "
+        "as a browser's `EventSource` reads it: the first event arrives a second or more "
+        "before the last, not with it). `n/a`: nothing to probe (no docs page, no spec). Each "
+        "failure of the last two has its fix under [WebSockets and streams](#websockets-and-"
+        "streams-the-fixes).",
         "",
         "## Summary: probes passed, native / adapter",
         "",
@@ -129,6 +159,7 @@ def render_markdown(rows: list[Row], meta: Meta, image: str | None = None) -> st
         "## Every probe",
         "",
     ]
+    lines += live_fixes(rows)
     header = "| server | proxy | mode | app | " + " | ".join(PROBE_TITLES[p] for p in PROBES) + " |"
     for framework in dict.fromkeys(r.framework for r in rows):
         lines += [f"### {framework}", "", header, "|---|---|---|---|" + "---|" * len(PROBES)]
@@ -138,6 +169,35 @@ def render_markdown(rows: list[Row], meta: Meta, image: str | None = None) -> st
                 lines.append(f"| {r.server} | {r.proxy} | {r.mode} | {r.variant} | {row} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def live_fixes(rows: list[Row]) -> list[str]:
+    """The fixes of the WebSocket and stream probes, one item per fix, naming where it applies
+    (the proxy and mode, and which apps); marked where the proxy's class declares the failure."""
+    by_fix: dict[tuple[str, str, bool], tuple[dict[str, None], ...]] = {}
+    for r in rows:
+        for p in r.probes:
+            if p.name in r.fixes:
+                key = (p.name, r.fixes[p.name], declared(r.proxy, r.mode, p))
+                where, apps, servers = by_fix.setdefault(key, ({}, {}, {}))
+                where[f"{r.proxy} {r.mode}"] = None
+                apps[f"{r.framework} {r.variant}"] = None
+                servers[r.server] = None
+    lines = ["## WebSockets and streams: the fixes", ""]
+    if not by_fix:
+        return [*lines, "Every WebSocket and stream probe passed.", ""]
+    lines += [
+        "Each failure of the WebSocket and stream probes, with its fix; *the proxy's*: the "
+        "proxy's class declares it (`asgi_compare/harness/proxies/`), whatever the app does.",
+        "",
+    ]
+    for (name, text, proxy_s), (where, apps, servers) in sorted(
+        by_fix.items(), key=lambda kv: kv[0][0] != "websocket"
+    ):
+        mark = " *(the proxy's)*" if proxy_s else ""
+        seen = f"behind {', '.join(where)}; {', '.join(apps)}; on {', '.join(servers)}"
+        lines.append(f"- **{PROBE_TITLES[name]}**{mark} ({seen}): {text}")
+    return [*lines, ""]
 
 
 def _where(rows: list[Row], r: Row) -> str:
@@ -180,6 +240,24 @@ def grid_html(rows: list[Row]) -> str:
     )
 
 
+def fixes_html(rows: list[Row]) -> str:
+    """:func:`live_fixes` as HTML: a heading, a paragraph and a list."""
+    title, _, *body = live_fixes(rows)
+    items = [line.removeprefix("- ") for line in body if line.startswith("- ")]
+    text = " ".join(line for line in body if line and not line.startswith("- "))
+
+    def inline(markdown: str) -> str:
+        out = html.escape(markdown)
+        out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
+        out = re.sub(r"\*(.+?)\*", r"<em>\1</em>", out)
+        return re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+
+    listed = "".join(f"<li>{inline(item)}</li>" for item in items)
+    return f"<h2>{html.escape(title.removeprefix('## '))}</h2><p>{inline(text)}</p>" + (
+        f"<ul>{listed}</ul>" if listed else ""
+    )
+
+
 def render_html(rows: list[Row], meta: Meta, image: str | None = None) -> str:
     head = "".join(f"<th>{html.escape(PROBE_TITLES[p])}</th>" for p in PROBES)
     body = []
@@ -188,8 +266,9 @@ def render_html(rows: list[Row], meta: Meta, image: str | None = None) -> str:
         for p in r.probes:
             cls = "na" if p.ok is None else ("ok" if p.ok else "bad")
             mark = "n/a" if p.ok is None else ("✓" if p.ok else "✗")
+            tip = p.seen + (f"\n\nFix: {r.fixes[p.name]}" if p.name in r.fixes else "")
             cells.append(
-                f'<td class="{cls}" title="{html.escape(p.seen)}">{mark} '
+                f'<td class="{cls}" title="{html.escape(tip)}">{mark} '
                 f"<small>{html.escape(p.seen) if p.ok is False else ''}</small></td>"
             )
         body.append(
@@ -216,8 +295,9 @@ Native: a minimal app written as the framework's docs write it; adapter: asgi-co
 <h2>Summary: probes passed, native | adapter</h2>
 {grid_html(rows)}
 {img}
+{fixes_html(rows)}
 <h2>Every probe</h2>
-<p>Hover a cell for what was seen.</p>
+<p>Hover a cell for what was seen, and for a WebSocket or stream failure its fix.</p>
 <table><tr><th>framework</th><th>server</th><th>proxy</th><th>mode</th><th>app</th>{head}</tr>
 {"".join(body)}
 </table></body></html>
@@ -235,6 +315,9 @@ def write(rows: list[Row], meta: Meta, markdown: Path, page: Path) -> None:
     page.write_text(render_html(rows, meta, picture.name), encoding="utf-8")
     data = page.with_suffix(".json")
     data.write_text(
-        json.dumps({"meta": asdict(meta), "rows": [asdict(r) for r in rows]}, indent=1) + "\n",
+        json.dumps(
+            {"schema": SCHEMA, "meta": asdict(meta), "rows": [asdict(r) for r in rows]}, indent=1
+        )
+        + "\n",
         encoding="utf-8",
     )

@@ -2,14 +2,20 @@
 
 The JSON is stable (``SCHEMA`` is its version; docs/own-app.md documents it)::
 
-    {"schema": 1, "app": "main:app", "meta": {...}, "found": {...},
+    {"schema": 2, "app": "main:app", "meta": {...},
+     "found": {"spec": ..., "docs": ..., "route": ..., "redirect": ..., "root": ...,
+               "paths": [...], "websockets": {path: "101 ..." | "HTTP 403"},
+               "websockets_listed": "...", "subprotocols": [...], "streams": [path]},
      "probes": {name: title},
      "cells": [{"server": "uvicorn", "proxy": "nginx", "mode": "strip",
                 "probes": {name: {"ok": true | false | null, "detail": "...",
                                   "fix": "..." | null}}}],
      "failed": true | false}
 
-``ok`` null: the probe cannot apply (n/a); ``fix`` is set where ``ok`` is false.
+``ok`` null: the probe cannot apply (n/a); ``fix`` is set where ``ok`` is false. Probe names:
+the fixed ones, ``GET {path}`` for each ``--probe``, ``WS {path}`` for each WebSocket path
+(found in the app, or ``--probe-ws``), ``stream GET {path}`` for each ``--probe`` path that
+streams events directly. Schema 1 had no WebSocket or stream probes, nor their ``found`` keys.
 """
 
 from __future__ import annotations
@@ -21,15 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from asgi_compare.harness import PREFIX
-from asgi_compare.proxy_report.app_probes import APP_PROBE_TITLES
+from asgi_compare.proxy_report.app_probes import APP_PROBE_TITLES, probe_names
 from asgi_compare.proxy_report.probes import Probe
 from asgi_compare.proxy_report.results import AppReport, Cell
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 def titles(report: AppReport) -> dict[str, str]:
-    return {**APP_PROBE_TITLES, **{f"GET {p}": f"GET {p}" for p in report.paths}}
+    names = probe_names(report.paths, report.found)
+    return {
+        n: APP_PROBE_TITLES.get(
+            n, f"{n.removeprefix('stream ')} unbuffered" if n[:7] == "stream " else n
+        )
+        for n in names
+    }
 
 
 def _mark(p: Probe) -> str:
@@ -53,6 +65,15 @@ def found_lines(report: AppReport) -> list[str]:
     ]
     if f.spec:
         lines.append("OpenAPI servers: " + (", ".join(f.servers) or "(none)"))
+    offered = ", ".join(f"`{s}`" for s in f.subprotocols) or "none"
+    lines.append(
+        "WebSockets: "
+        + (", ".join(f"`{p}` ({h})" for p, h in f.websockets.items()) or "none found")
+        + f" (routes listed: {f.listed}; subprotocols offered: {offered})"
+        if f.listed
+        else "WebSockets: none found"
+    )
+    lines += [f"`GET {p}` streams events" for p in f.streams]
     return lines
 
 
@@ -193,6 +214,10 @@ def app_json(report: AppReport) -> dict[str, Any]:
             "redirect": report.found.redirect,
             "root": report.found.root,
             "paths": list(report.paths),
+            "websockets": {p: str(h) for p, h in report.found.websockets.items()},
+            "websockets_listed": report.found.listed,
+            "subprotocols": list(report.found.subprotocols),
+            "streams": list(report.found.streams),
         },
         "probes": titles(report),
         "cells": [

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from asgi_compare.harness import PROXY_MODES, SERVERS, installed_versions
+from asgi_compare.harness import PROXIES, PROXY_MODES, SERVERS, installed_versions
 from asgi_compare.proxy_report.discover import Discovery
 from asgi_compare.proxy_report.fixes import Fix
 from asgi_compare.proxy_report.probes import Probe
@@ -22,6 +22,9 @@ class Row:
     mode: str
     variant: str
     probes: tuple[Probe, ...]
+    # The fix of each failed WebSocket and stream probe, by probe name (fixes.live_fix): what
+    # a proxy does to them is the same for every app, so it is said here as for --app.
+    fixes: dict[str, str] = field(default_factory=dict)
 
     @property
     def score(self) -> tuple[int, int]:
@@ -60,8 +63,26 @@ def pairs(rows: list[Row]) -> dict[Key, tuple[Row, Row]]:
     return out
 
 
+def declared(proxy: str, mode: str, p: Probe) -> bool:
+    """Whether probe ``p`` failed as the proxy's class declares it must, whatever the app does:
+    a WebSocket behind a proxy that passes no handshake on, or the hello's root_path behind
+    one that sends no prefix with a handshake (mode forwarded). (A stream is read as an
+    ``EventSource`` reads it, which every proxy here streams.)"""
+    if p.ok is not False or p.name != "websocket" or proxy not in PROXIES:
+        return False
+    cls = PROXIES[proxy]
+    unprefixed = mode == "forwarded" and not cls.forwards_prefix_on_websocket
+    return not cls.websocket or (unprefixed and p.seen.startswith("hello root_path"))
+
+
 def iter_failures(rows: list[Row], variant: str) -> Iterator[Row]:
-    return (r for r in rows if r.variant == variant and r.score[0] != r.score[1])
+    """The rows of ``variant`` with a failed probe that is not the proxy's by declaration."""
+    return (
+        r
+        for r in rows
+        if r.variant == variant
+        and any(p.ok is False and not declared(r.proxy, r.mode, p) for p in r.probes)
+    )
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ import httpx
 from asgi_compare.harness import PROXIES, Deployment, Proxy, applies, entrypoint
 from asgi_compare.harness.proxies import proxies_in
 from asgi_compare.proxy_report.app_probes import probe_app, probe_names
-from asgi_compare.proxy_report.discover import Discovery, discover
-from asgi_compare.proxy_report.fixes import fix
+from asgi_compare.proxy_report.discover import Discovery, discover, websocket_routes
+from asgi_compare.proxy_report.fixes import LIVE_PROBES, fix, live_fix
 from asgi_compare.proxy_report.probes import PROBES, Probe, probe
 from asgi_compare.proxy_report.results import Cell, Row
 
@@ -119,15 +119,26 @@ def run(
             with httpx.Client(timeout=10.0) as client, ThreadPoolExecutor(8) as pool:
                 for batch in batches:
                     failed = _start([p.deployment for p in batch], say)
-                    for p in batch:
+
+                    def ask(p: Planned, failed: dict[int, str] = failed) -> tuple[Probe, ...]:
                         d = p.deployment
                         if id(d) in failed:
-                            probes = tuple(Probe(n, False, "server did not start") for n in PROBES)
-                        else:
-                            probes = probe(client, d.base_url, d.root)
-                        rows.append(Row(d.framework, d.server, p.proxy, d.mode, p.variant, probes))
+                            return tuple(Probe(n, False, "server did not start") for n in PROBES)
+                        upgrades = p.proxy == NO_PROXY or PROXIES[p.proxy].websocket
+                        return probe(client, d.base_url, d.root, upgrades)
+
+                    # Together: the stream probe waits on the events' pace, not on the machine.
+                    for p, probes in zip(batch, pool.map(ask, batch), strict=True):
+                        d = p.deployment
+                        fixes = {
+                            x.name: live_fix(x, server=d.server, proxy=p.proxy, mode=d.mode).text
+                            for x in probes
+                            if x.ok is False and x.name in LIVE_PROBES
+                        }
+                        row = Row(d.framework, d.server, p.proxy, d.mode, p.variant, probes, fixes)
+                        rows.append(row)
                         done += 1
-                        ok, of = rows[-1].score
+                        ok, of = row.score
                         say(
                             f"[{done:>3}/{total}] {time.monotonic() - started:5.0f}s  "
                             f"{d.framework:<8}{d.server:<10}{p.proxy:<21}{d.mode:<10}"
@@ -148,15 +159,20 @@ def run_app(
     proxies: Sequence[str] = ("nginx",),
     modes: Sequence[str],
     paths: Sequence[str] = (),
+    websockets: Sequence[str] = (),
+    subprotocols: Sequence[str] = (),
     app_dir: Path | None = None,
     progress: bool = True,
 ) -> tuple[Discovery, list[Cell]]:
     """Serve ``app`` (``module:attribute``) in every cell and probe what it showed directly.
 
     What to probe is found on the first server without a proxy (the mode none cell, or one
-    more deployment when none is not asked for). ``app_dir`` comes before the installed
-    packages on the server's import path, as uvicorn's ``--app-dir`` puts it.
+    more deployment when none is not asked for), and the WebSocket routes in the app object
+    (imported here), beside ``websockets``; each handshake offers ``subprotocols``.
+    ``app_dir`` comes before the installed packages on the server's import path, as
+    uvicorn's ``--app-dir`` puts it.
     """
+    listed, where = websocket_routes(app, app_dir)
     say = _sayer(progress)
     env = {} if app_dir is None else {"PYTHONPATH": _import_path(app_dir)}
     names = tuple(paths)
@@ -181,12 +197,19 @@ def run_app(
                 failed = _start(everything, say)
                 if id(reference) in failed:
                     raise RuntimeError(f"{app} did not start: {failed[id(reference)]}")
-                found = discover(client, reference.server_url, names)
+                found = discover(
+                    client,
+                    reference.server_url,
+                    names,
+                    [*listed, *websockets],
+                    subprotocols,
+                    where,
+                )
                 say(f"found: {_found(found)}")
                 for px, d in planned:
                     if id(d) in failed:
                         why = f"server did not start: {failed[id(d)].splitlines()[0]}"[:120]
-                        probes = tuple(Probe(n, False, why) for n in probe_names(names))
+                        probes = tuple(Probe(n, False, why) for n in probe_names(names, found))
                     else:
                         probes = probe_app(client, d.base_url, d.root, found, names)
                     out.append(Cell(d.server, px, d.mode, probes))
@@ -234,6 +257,8 @@ def _found(found: Discovery) -> str:
         "route": found.route,
         "redirect": found.redirect,
         "/": "yes" if found.root else None,
+        "WebSockets": ", ".join(found.websockets) or None,
+        "streams": ", ".join(found.streams) or None,
     }
     return ", ".join(f"{k} {v}" for k, v in shown.items() if v) or "nothing"
 

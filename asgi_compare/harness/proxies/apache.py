@@ -63,7 +63,8 @@ class Apache(ProxyProcess):
     def route_config(self, route: Route) -> str:
         values = self.values(route)
         reverse = fill(templates.APACHE_REVERSE[route.mode], **values) if self.reverse else ""
-        return fill(templates.APACHE_VHOSTS[route.mode], reverse=reverse, **values)
+        vhost = templates.APACHE_VHOSTS[route.mode]
+        return fill(vhost, reverse=reverse, upgrade=templates.APACHE_UPGRADE, **values)
 
     def command(self) -> list[str]:
         return [self.binary(), "-f", str(self.config_path), "-DFOREGROUND"]
