@@ -587,3 +587,22 @@ def test_the_bare_apps_answer_the_live_routes_as_the_adapter(
     assert status == 200 and ("x-accel-buffering", "no") in headers
     assert body.count("event: tick") == 3 and '"n":3,"count":3' in body
     assert got["bare"] == adapter
+
+
+def test_a_missing_websockets_library_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    live = importlib.import_module("asgi_compare.bench.live")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        live.importlib.util, "find_spec", lambda name: None if name == "websockets" else real(name)
+    )
+    argv = ["bench", "--endpoint", "none", "--extras", "none", "--live", "echo-1"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "asgi-compare bench: the live measurements need the websockets library: "
+        "pip install 'asgi-compare[serve]'"
+    ]
