@@ -142,24 +142,30 @@ def cmd_bench(args: argparse.Namespace) -> int:
     settings = bench.Settings(
         frameworks=args.framework,
         servers=args.server,
-        endpoints=args.endpoint,
+        endpoints=[e for e in args.endpoint if e != "none"],
         duration=args.duration,
         connections=args.connections,
         extras=[e for e in args.extras if e != "none"],  # "none" alone: no extras
         pin=not args.no_pin and (os.cpu_count() or 1) >= 2,
         rounds=args.rounds,
         profile=args.profile,
+        live=[m for m in args.live if m != "none"],
     )
 
     def say(line: str) -> None:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)  # noqa: T201
 
-    results = bench.run(settings, say, args.out)
+    try:
+        results = bench.run(settings, say, args.out)
+    except RuntimeError as exc:  # what it needs is missing: wrk, websockets
+        print(f"asgi-compare bench: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
     command = "asgi-compare bench" + "".join(f" {a}" for a in args.argv)
     bench.write(results, args.out, command)
     print(f"wrote {args.out}/results.md, results.json and charts/ in {results.seconds:.0f} s")  # noqa: T201
-    return 1 if any(c.error for c in results.cells) else 0
+    errors = [c.error for c in results.cells] + [c.error for c in results.live]
+    return 1 if any(errors + [i.error for i in results.idle]) else 0
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
@@ -370,10 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--quiet", action="store_true", help="no progress lines")
     report.set_defaults(func=cmd_proxy_report)
 
-    from asgi_compare.bench.endpoints import ENDPOINTS, EXTRAS, ROUNDS
+    from asgi_compare.bench.endpoints import ENDPOINTS, EXTRAS, IDLE, LIVE, LIVE_MEASURES, ROUNDS
 
-    endpoints = tuple(ENDPOINTS)
+    endpoints = (*ENDPOINTS, "none")
     extras = (*EXTRAS, "none")
+    live = (*LIVE_MEASURES, "none")
     bench = sub.add_parser(
         "bench",
         help="measure the adapters on real servers, against bare, plain and raw baselines",
@@ -383,8 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
         "and a plain one (the framework alone), in alternating rounds once the servers idle; "
         "then per adapter cold start and imports, GET /hello's p99 under concurrent fits, the "
         "event loop's longest stall, 200 concurrent sleeping requests, the plot, and one "
-        "worker against two on every server. Writes Markdown, JSON and charts (with "
-        "--profile, py-spy flame graphs too). Speed is reported, never asserted.",
+        "worker against two on every server. The live routes too, per adapter, bare app and raw "
+        "app on every server: WebSocket echo round trips a second, events a second, and the "
+        "server's memory with idle WebSockets open. Writes Markdown, JSON and charts (with "
+        "--profile, py-spy flame graphs too). --endpoint none --extras none measures the live "
+        "routes alone. Speed is reported, never asserted.",
     )
     _add_lists(
         bench,
@@ -393,11 +403,21 @@ def build_parser() -> argparse.ArgumentParser:
         ("--endpoint", endpoints),
         ("--extras", extras),
     )
+    bench.set_defaults(endpoint=list(ENDPOINTS))  # all of them, not "none"
+    bench.add_argument(
+        "--live",
+        type=_list(live),
+        default=list(LIVE_MEASURES),
+        help="the live routes' measurements, comma-separated, from "
+        + ", ".join(f"{name} ({load.what})" for name, load in LIVE.items())
+        + f", idle ({IDLE}), or none (default: all)",
+    )
     bench.add_argument(
         "--duration",
         type=int,
         default=1,
-        help="seconds per run of wrk (default 1; GET /hello runs --rounds times per app)",
+        help="seconds per run of wrk and of each live load (default 1; GET /hello and the "
+        "live loads run --rounds times per app)",
     )
     bench.add_argument(
         "--connections", type=int, default=32, help="wrk's open connections (default 32)"
@@ -406,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rounds",
         type=int,
         default=ROUNDS,
-        help=f"alternating rounds of GET /hello per app (default {ROUNDS})",
+        help=f"alternating rounds of GET /hello and of each live load per app (default {ROUNDS})",
     )
     bench.add_argument(
         "--profile",

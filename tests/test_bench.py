@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from asgi_compare import bench, cli
+from asgi_compare import bench, cli, live_load
 from asgi_compare.bench import measure
 from asgi_compare.harness import FRAMEWORKS, AppKind, Deployment, applies
 
@@ -64,6 +64,8 @@ def test_one_cell_for_a_second(tmp_path: Path) -> None:
             "1",
             "--extras",
             "none",
+            "--live",
+            "none",
             "--out",
             str(out),
             "--quiet",
@@ -93,7 +95,8 @@ def test_one_cell_has_a_ratio_and_the_cpu_per_request(tmp_path: Path) -> None:
         pytest.fail("wrk is not installed: `make test` installs it (apt-get install wrk)")
     out = tmp_path / "bench"
     argv = ["bench", "--framework", "falcon", "--server", "uvicorn", "--endpoint", "hello"]
-    argv += ["--duration", "1", "--rounds", "2", "--extras", "async", "--out", str(out)]
+    argv += ["--duration", "1", "--rounds", "2", "--extras", "async", "--live", "none"]
+    argv += ["--out", str(out)]
     assert cli.main([*argv, "--quiet"]) == 0
     data = json.loads((out / "results.json").read_text())
     (ratio,) = data["ratios"]
@@ -161,6 +164,27 @@ def _results() -> bench.Results:
                 [],
             )
         ],
+        live=[
+            bench.LiveCell(
+                app,
+                "" if app == "raw" else "falcon",
+                "uvicorn",
+                name,
+                bench.LiveRun.of(rate, 1.0, 0.5, 0.9, 0),
+                [rate, rate],
+            )
+            for name in bench.LIVE
+            for app, rate in (("raw", 4000), ("bare", 2000), ("adapter", 1800))
+        ],
+        live_ratios=[
+            bench.LiveRatio("falcon", "uvicorn", name, 0.9, [0.9, 0.9], 1800, 2000, 4000, 0.88)
+            for name in bench.LIVE
+        ],
+        idle=[
+            bench.IdleSockets("raw", "", "uvicorn", 1000, 1000, 2.0, 30, 47, 17, 17.4),
+            bench.IdleSockets("bare", "falcon", "uvicorn", 1000, 1000, 2.5, 50, 72, 22, 22.5),
+            bench.IdleSockets("adapter", "falcon", "uvicorn", 1000, 0, error="the limit"),
+        ],
         seconds=12.0,
     )
 
@@ -171,6 +195,9 @@ def test_every_result_is_written(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "results.json").read_text())
     sections = {"ratios", "settled", "goals", "cold_start", "imports", "loop", "stall"}
     assert sections | {"async_route", "plot", "scaling", "profiles"} <= set(data)
+    assert {"live", "live_ratios", "idle"} <= set(data)
+    assert [c["run"]["rate"] for c in data["live"][:3]] == [4000, 2000, 1800]
+    assert data["idle"][2]["error"] == "the limit"
     assert data["scaling"][0]["gain"] == 1.6 and data["stall"]["falcon"]["max_ms"] == 120.0
     met = {g["goal"].split(" <= ")[0].split(" >= ")[0]: g["met"] for g in data["goals"]}
     assert met["cold start to the first 200 on uvicorn"] == "no: falcon over"
@@ -187,6 +214,13 @@ def test_every_result_is_written(tmp_path: Path) -> None:
         "## GET /plot",
         "## One worker against two",
         "## Flame graphs",
+        "## The live routes: adapter against bare",
+        "### echo-1: WebSocket echo round trips a second, 1 connection",
+        "### echo-100: ",
+        "### events: GET /events?count=100&interval=0",
+        "### Where the limit was",
+        "### Resident memory with 1,000 idle WebSockets",
+        "### Failures",
     ):
         assert heading in markdown
     assert "[adapter](flame/falcon-adapter.svg)" in markdown
@@ -198,7 +232,14 @@ def test_every_result_is_written(tmp_path: Path) -> None:
     assert row + " **no** |" in markdown  # plain answered otherwise than the adapter
     assert "- falcon, bare: GET /hello on Falcon built as the adapter is" in markdown
     assert "- falcon, plain: GET /hello on Falcon alone" in markdown
-    for chart in ("hello", "hello-ratio", "scaling"):
+    live_row = "| falcon | uvicorn | 1,800 | 2,000 | 4,000 | **0.90** | 0.90, 0.90 | 0.45 |"
+    assert live_row in markdown
+    assert "| uvicorn | raw | - | 4,000 | 0.90 | 0.50 | 4,000 | 0.90 | 0.50 |" in markdown
+    # KB a WebSocket: the adapter failed, bare and raw measured
+    assert "| falcon | uvicorn | **error: the limit** | 22.5 | 17.4 | n/a |" in markdown
+    assert "- adapter falcon on uvicorn, idle: the limit" in markdown
+    assert met["live routes, adapter / bare (reported)"] == "n/a"
+    for chart in ("hello", "hello-ratio", "scaling", "live-ratio"):
         assert (tmp_path / "charts" / f"{chart}.png").read_bytes().startswith(b"\x89PNG")
 
 
@@ -252,7 +293,9 @@ def test_imports_are_the_adapters_own() -> None:
 
 
 def test_each_framework_has_its_baselines_before_its_adapter_bare_last() -> None:
-    settings = bench.Settings(["falcon", "sanic"], ["uvicorn", "native"], ["hello"], extras=[])
+    settings = bench.Settings(
+        ["falcon", "sanic"], ["uvicorn", "native"], ["hello"], extras=[], live=[]
+    )
     assert bench.groups(settings) == [
         (
             "uvicorn",
@@ -295,7 +338,7 @@ def test_the_rounds_give_every_ratio_and_check_every_answer(
     monkeypatch.setattr(bench_run, "hello", hello)
     monkeypatch.setattr(bench_run, "answer", answers.__getitem__)
     monkeypatch.setattr(bench_run, "peak_rss_mb", lambda d: 1.0)
-    settings = bench.Settings(["falcon"], ["uvicorn"], ["hello"], rounds=2)
+    settings = bench.Settings(["falcon"], ["uvicorn"], ["hello"], rounds=2, live=[])
     results = bench.Results(settings)
     [(_, apps)] = bench.groups(settings)
     deployments: dict[tuple[AppKind, str], Any] = {app: app[0] for app in apps}
@@ -382,3 +425,187 @@ def test_bare_fastapi_tries_the_routes_the_adapter_tries_before_hello() -> None:
         return names[: last + 1]
 
     assert app_routes(adapter.app) == app_routes(fastapi_bare.app)
+
+
+def test_the_live_routes_for_real(tmp_path: Path) -> None:
+    """The live measurements on a real server for a second each: every load counts something
+    on every app, each ratio has its rounds, the bare app answers as the adapter, and 1,000
+    idle WebSockets open on each app and grow its memory."""
+    out = tmp_path / "bench"
+    argv = ["bench", "--framework", "falcon", "--server", "uvicorn", "--endpoint", "none"]
+    argv += ["--extras", "none", "--duration", "1", "--rounds", "2", "--out", str(out)]
+    assert cli.main([*argv, "--quiet"]) == 0
+    data = json.loads((out / "results.json").read_text())
+    assert data["cells"] == [] and data["ratios"] == []
+    cells = {(c["app"], c["measure"]): c for c in data["live"]}
+    assert set(cells) == {(app, m) for app in ("raw", "bare", "adapter") for m in bench.LIVE}
+    for c in cells.values():
+        run = c["run"]
+        assert c["error"] == "" and run["errors"] == 0 and len(c["rounds"]) == 2
+        assert run["count"] > 0 and run["rate"] > 0
+    # CPU time is read in clock ticks (10 ms): a short run on a loaded machine may read none,
+    # but not every run
+    assert sum(c["run"]["cpu_us"] for c in cells.values()) > 0
+    assert sum(c["run"]["client_cpu"] for c in cells.values()) > 0
+    ratios = {r["measure"]: r for r in data["live_ratios"]}
+    assert set(ratios) == set(bench.LIVE)
+    for r in ratios.values():
+        assert r["framework"] == "falcon" and len(r["rounds"]) == 2 and r["ratio"] > 0
+        assert r["raw_rate"] > 0 and r["same_answer"] is True
+    idle = {i["app"]: i for i in data["idle"]}
+    assert set(idle) == {"raw", "bare", "adapter"}
+    for i in idle.values():
+        assert i["error"] == "" and i["opened"] == bench.IDLE_WEBSOCKETS
+        assert i["delta_mb"] > 0 and i["kb_per_socket"] > 0
+        assert i["rss_open_mb"] > i["rss_before_mb"] > 0
+    assert [s["live"] for s in data["settled"]] == [True]
+    markdown = (out / "results.md").read_text()
+    assert "### echo-100: WebSocket echo round trips a second, 100 connections" in markdown
+    assert "| falcon | uvicorn | **" in markdown  # the idle table's row
+    assert (out / "charts" / "live-ratio.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_live_rounds_alternate_and_give_every_ratio(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Fake loads, one rate each: each load goes over every app forwards, then backwards; the
+    ratios are medians of the rounds' own; a bare app that answered otherwise is marked."""
+    rate = {"raw": 4000.0, "bare": 2000.0, "adapter": 1800.0}
+    order: list[tuple[str, str]] = []
+
+    def live_run(d: Any, name: str, seconds: float, pin: bool) -> bench.LiveRun:
+        order.append((d[0], name))
+        return bench.LiveRun.of(int(rate[d[0]]), 1.0, 0.5, rate[d[0]] / 10_000, 0)
+
+    answers = {"adapter": {"text": "echo"}, "bare": {"text": "other"}}
+    monkeypatch.setattr(bench_run, "live_run", live_run)
+    monkeypatch.setattr(bench_run, "safe_live_answer", lambda d: answers[d[0]])
+    settings = bench.Settings(["falcon"], ["uvicorn"], [], rounds=2)
+    results = bench.Results(settings)
+    [(_, apps)] = bench.live_groups(settings)
+    assert apps == [("raw", ""), ("bare", "falcon"), ("adapter", "falcon")]
+    deployments: dict[tuple[AppKind, str], Any] = {app: app for app in apps}
+    seen: list[bench.LiveCell] = []
+    bench_run._live_rounds(results, "uvicorn", deployments, ["echo-1", "events"], seen.append)
+    forwards = ["raw", "bare", "adapter"]
+    assert [a for a, n in order if n == "echo-1"] == forwards + forwards[::-1]
+    assert [n for _, n in order] == ["echo-1"] * 6 + ["events"] * 6
+    assert [(c.app, c.measure, c.run.rate) for c in seen[:3]] == [
+        ("raw", "echo-1", 4000),
+        ("bare", "echo-1", 2000),
+        ("adapter", "echo-1", 1800),
+    ]
+    [echo, events] = results.live_ratios
+    assert (echo.measure, events.measure) == ("echo-1", "events")
+    assert (echo.ratio, echo.rounds, echo.raw_rate) == (0.9, [0.9, 0.9], 4000)
+    assert echo.cpu_ratio == 1.0  # each load's server time scales with its rate here
+    assert echo.same_answer is False
+
+
+def test_the_live_groups_and_plan() -> None:
+    settings = bench.Settings(
+        ["falcon", "sanic"], ["uvicorn", "native"], [], extras=[], live=["echo-1", "idle"]
+    )
+    assert bench.live_groups(settings) == [
+        (
+            "uvicorn",
+            [
+                ("raw", ""),
+                ("bare", "falcon"),
+                ("adapter", "falcon"),
+                ("bare", "sanic"),
+                ("adapter", "sanic"),
+            ],
+        ),
+        ("native", [("bare", "sanic"), ("adapter", "sanic")]),
+    ]
+    assert bench.planned(settings) == (5 + 2) * 2  # a line per app, load and server
+
+
+def test_the_load_generator_speaks_the_contract() -> None:
+    """What the load process expects, written there to keep core out of its start, is what
+    core says."""
+    from core import live
+    from core.models import EventsQuery
+    from core.settings import Settings as AppSettings
+
+    assert live_load.SUBPROTOCOL == live.SUBPROTOCOL
+    limit = AppSettings().max_ws_message_bytes
+    assert live_load.ECHO == live.reply(live_load.MESSAGE, limit).message
+    query = EventsQuery.model_validate(live_load.EVENTS_QUERY)
+    assert (query.count, query.interval) == (live_load.EVENTS_COUNT, 0)
+
+
+def test_the_open_file_limit_is_raised_or_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    import resource
+
+    limits = {"now": (256, 4096)}
+    monkeypatch.setattr(resource, "getrlimit", lambda kind: limits["now"])
+    monkeypatch.setattr(resource, "setrlimit", lambda kind, new: limits.update(now=new))
+    assert live_load.raise_file_limit(1000) == ""
+    assert limits["now"] == (1000 + live_load.SPARE_FILES, 4096)
+    assert live_load.raise_file_limit(100) == ""  # already enough: unchanged
+    assert limits["now"] == (1000 + live_load.SPARE_FILES, 4096)
+    limits["now"] = (256, 512)
+    said = live_load.raise_file_limit(1000)
+    assert "512 (hard), below the 1064 that 1000 connections need" in said
+    assert limits["now"] == (256, 512)
+
+
+@pytest.mark.parametrize(("framework", "server"), BASELINE_SERVERS)
+def test_the_bare_apps_answer_the_live_routes_as_the_adapter(
+    framework: str, server: str, tmp_path: Path
+) -> None:
+    """The bare app and the adapter on a real server, on the live routes: the same subprotocol,
+    echoes, close codes and event stream (the hello aside: bare's has no about), and those
+    are the contract's. Sanic's bare app over ASGI sends no close (its WebSocket's close does
+    nothing there, which the adapter mends), so its close codes are compared on Sanic's own
+    server only."""
+    from core import live
+
+    closing = not (framework == "sanic" and server != "native")
+    kinds: list[AppKind] = ["adapter", "bare"]
+    deployments = {
+        kind: measure.deployment(kind, framework, server, tmp_path, pin=False) for kind in kinds
+    }
+    try:
+        for d in deployments.values():
+            d.start()
+        for d in deployments.values():
+            d.wait_ready(path="/hello", timeout=60)
+        got = {kind: bench.live_answer(d, closing=closing) for kind, d in deployments.items()}
+    finally:
+        for d in deployments.values():
+            d.stop()
+    adapter = got["adapter"]
+    assert adapter["subprotocol"] == live.SUBPROTOCOL and adapter["hello"] == "hello"
+    assert json.loads(adapter["text"]) == {"type": "echo", "text": "hi"}
+    assert adapter["binary"] == b"\x00\xff"
+    if closing:
+        assert (adapter["close"], adapter["too_big"]) == (
+            live.NORMAL_CLOSURE,
+            live.MESSAGE_TOO_BIG,
+        )
+    status, headers, body = adapter["events"]
+    assert status == 200 and ("x-accel-buffering", "no") in headers
+    assert body.count("event: tick") == 3 and '"n":3,"count":3' in body
+    assert got["bare"] == adapter
+
+
+def test_a_missing_websockets_library_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    live = importlib.import_module("asgi_compare.bench.live")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        live.importlib.util, "find_spec", lambda name: None if name == "websockets" else real(name)
+    )
+    argv = ["bench", "--endpoint", "none", "--extras", "none", "--live", "echo-1"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "asgi-compare bench: the live measurements need the websockets library: "
+        "pip install 'asgi-compare[serve]'"
+    ]

@@ -8,21 +8,38 @@ see :mod:`asgi_compare.bench_apps`), so every adapter figure is also a ratio, me
 the servers idle (their background imports done), in alternating rounds. Then per adapter:
 cold start and imports, GET /hello's p99 while large fits run, the loop's longest stall, 200
 concurrent sleeping requests, the plot, one worker against two; with ``--profile``, flame
-graphs. Speed is reported, never asserted.
+graphs. The live routes, per adapter, bare app and raw app on every server, in alternating
+rounds too: WebSocket echo round trips a second over 1 and 100 connections, events a second,
+and the server's memory with 1,000 idle WebSockets, driven by a load process of their own
+(:mod:`asgi_compare.live_load`). Speed is reported, never asserted.
 
-:mod:`.run` and :mod:`.measure` run things, :mod:`.load` drives wrk, :mod:`.results` holds what
-was measured, :mod:`.render` writes it out.
+:mod:`.run` and :mod:`.measure` run things, :mod:`.load` drives wrk, :mod:`.live` the live
+routes' load, :mod:`.results` holds what was measured, :mod:`.render` writes it out.
 """
 
 from __future__ import annotations
 
-from asgi_compare.bench.endpoints import ENDPOINTS, EXTRAS, ROUNDS, Endpoint
+from asgi_compare.bench.endpoints import (
+    ENDPOINTS,
+    EXTRAS,
+    IDLE_WEBSOCKETS,
+    LIVE,
+    LIVE_MEASURES,
+    ROUNDS,
+    Endpoint,
+    LiveLoad,
+)
+from asgi_compare.bench.live import idle_sockets, live_answer, live_run
 from asgi_compare.bench.load import parse_wrk, run_once, run_wrk, wrk_binary
 from asgi_compare.bench.render import render_charts, render_json, render_markdown, write
 from asgi_compare.bench.results import (
     Cell,
     ColdStart,
+    IdleSockets,
     ImportTime,
+    LiveCell,
+    LiveRatio,
+    LiveRun,
     LoopHealth,
     PlotTiming,
     Profile,
@@ -35,17 +52,25 @@ from asgi_compare.bench.results import (
     Stall,
     WrkRun,
 )
-from asgi_compare.bench.run import BASELINES, groups, planned, run
+from asgi_compare.bench.run import BASELINES, groups, live_groups, planned, run
 
 __all__ = [
     "BASELINES",
     "ENDPOINTS",
     "EXTRAS",
+    "IDLE_WEBSOCKETS",
+    "LIVE",
+    "LIVE_MEASURES",
     "ROUNDS",
     "Cell",
     "ColdStart",
     "Endpoint",
+    "IdleSockets",
     "ImportTime",
+    "LiveCell",
+    "LiveLoad",
+    "LiveRatio",
+    "LiveRun",
     "LoopHealth",
     "PlotTiming",
     "Profile",
@@ -58,6 +83,10 @@ __all__ = [
     "Stall",
     "WrkRun",
     "groups",
+    "idle_sockets",
+    "live_answer",
+    "live_groups",
+    "live_run",
     "parse_wrk",
     "planned",
     "render_charts",

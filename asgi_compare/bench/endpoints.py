@@ -1,4 +1,5 @@
-"""The work the bench asks of every adapter: its endpoints and the fits they need."""
+"""The work the bench asks of every adapter: its endpoints and the fits they need, and the
+loads on its live routes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlencode
+
+from asgi_compare.live_load import EVENTS_QUERY
 
 
 def rows(n: int, cols: int, seed: int = 7) -> tuple[list[list[float]], list[float]]:
@@ -62,6 +66,37 @@ HELLO = ENDPOINTS["hello"]
 # (p99, then the longest stall at the default limits), 200 sleeping requests, the plot, and
 # one worker against two on every server.
 EXTRAS = ("cold", "imports", "loop", "stall", "async", "plot", "scaling")
+
+
+@dataclass(frozen=True)
+class LiveLoad:
+    """A measurement of the live routes: the load process's mode, and its connections."""
+
+    mode: str  # asgi_compare.live_load's: echo or events
+    connections: int
+    unit: str  # what is counted a second
+    what: str
+
+
+# The live routes, measured on every server per adapter, bare app and raw app in alternating
+# rounds; then each app's resident memory with IDLE_WEBSOCKETS WebSockets open ("idle").
+LIVE: dict[str, LiveLoad] = {
+    "echo-1": LiveLoad(
+        "echo", 1, "round trips", "WebSocket echo round trips a second, 1 connection"
+    ),
+    "echo-100": LiveLoad(
+        "echo", 100, "round trips", "WebSocket echo round trips a second, 100 connections"
+    ),
+    "events": LiveLoad(
+        "events",
+        1,
+        "events",
+        f"GET /events?{urlencode(EVENTS_QUERY)} read to the end, events a second",
+    ),
+}
+IDLE_WEBSOCKETS = 1000
+IDLE = f"resident memory with {IDLE_WEBSOCKETS:,} idle WebSockets open"
+LIVE_MEASURES = (*LIVE, "idle")
 ROUNDS = 4  # rounds of GET /hello per app, forwards then backwards (an even count: each order
 # as often); their medians are reported
 LOOP_FIT = (20_000, 50)  # rows, columns: a 20 MB body, four clients posting it at once

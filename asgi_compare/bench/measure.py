@@ -102,6 +102,35 @@ def peak_rss_mb(d: Deployment) -> float:
     return round(d.peak_memory() / 2**20, 1)
 
 
+def current_rss_mb(d: Deployment) -> float:
+    """The resident memory of the server's processes now, summed (a supervisor's too)."""
+    import psutil
+
+    total = 0
+    for proc in _processes([d]):
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return round(total / 2**20, 1)
+
+
+def server_pids(d: Deployment) -> list[int]:
+    """The server's processes: the one started and its workers."""
+    return [proc.pid for proc in _processes([d])]
+
+
+def open_file_limit(d: Deployment) -> int:
+    """The soft limit of open files of the server's first process (-1: none)."""
+    import psutil
+
+    procs = _processes([d])
+    if not procs:
+        return 0
+    soft, _ = procs[0].rlimit(psutil.RLIMIT_NOFILE)
+    return soft
+
+
 def _processes(ds: Iterable[Deployment]) -> list[psutil.Process]:
     import psutil  # only the tools that measure need it (the ``serve`` extra)
 

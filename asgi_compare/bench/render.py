@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from asgi_compare.bench.endpoints import ENDPOINTS
+from asgi_compare.bench.endpoints import ENDPOINTS, IDLE, IDLE_WEBSOCKETS, LIVE
 from asgi_compare.bench.load import wrk_version
-from asgi_compare.bench.results import Results
-from asgi_compare.bench.run import BASELINES
+from asgi_compare.bench.results import IdleSockets, Results
+from asgi_compare.bench.run import BASELINES, WARM_LIVE
 from asgi_compare.bench_apps import summary
 from asgi_compare.harness import installed_versions
+from asgi_compare.live_load import OPENING
 
 
 def machine() -> dict[str, Any]:
@@ -37,9 +38,9 @@ def machine() -> dict[str, Any]:
 
 def versions() -> dict[str, str]:
     try:
-        extra = installed_versions("uvloop", "httptools", "pydantic", "py-spy")
+        extra = installed_versions("uvloop", "httptools", "pydantic", "websockets", "py-spy")
     except Exception:  # py-spy: only --profile needs it
-        extra = installed_versions("uvloop", "httptools", "pydantic")
+        extra = installed_versions("uvloop", "httptools", "pydantic", "websockets")
     return {**extra, "wrk": wrk_version()}
 
 
@@ -190,6 +191,26 @@ def goals(results: Results) -> list[tuple[str, str, str]]:
                 _yes(not slow) + (f": {', '.join(slow)} over" if slow else ""),
             )
         )
+    if results.live_ratios:
+        by_load: dict[str, list[float]] = {}
+        for lr in results.live_ratios:
+            by_load.setdefault(lr.measure, []).append(lr.ratio)
+        rows.append(
+            (
+                "live routes, adapter / bare (reported)",
+                "; ".join(f"{name} {_span(v)}" for name, v in by_load.items()),
+                "n/a",
+            )
+        )
+    idle = [i for i in results.idle if not i.error and i.app == "adapter"]
+    if idle:
+        rows.append(
+            (
+                f"resident memory a WebSocket, {IDLE_WEBSOCKETS:,} idle, adapters (reported)",
+                _span([i.kb_per_socket for i in idle], "{:.1f}") + " KB",
+                "n/a",
+            )
+        )
     if results.scaling:
         ok = [sc for sc in results.scaling if not sc.error]
         rows.append(
@@ -207,27 +228,17 @@ def goals(results: Results) -> list[tuple[str, str, str]]:
     return rows
 
 
-def render_markdown(results: Results, command_line: str) -> str:
+def _cells_intro(results: Results) -> str:
+    """How the HTTP cells were measured."""
     s = results.settings
-    settled = ", ".join(
-        f"{x.server} {x.seconds} s" + ("" if x.steady else " (still busy: measured anyway)")
-        for x in results.settled
-    )
-    lines = [
-        "# Benchmark results",
-        "",
-        f"`{command_line}`, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}, {results.seconds:.0f} s.",
-        "",
-        f"Machine: {json.dumps(machine())}. Versions: "
-        + ", ".join(f"{k} {v}" for k, v in versions().items())
-        + ".",
-        "",
+    settled = _settled(results, live=False)
+    return (
         f"Each cell: one worker{' pinned to CPU 0, wrk pinned to CPU 1' if s.pin else ''}; "
         f"`wrk -t1 -c{s.connections} -d{s.duration:g}s --latency`. Every app of a server is "
         "started at once; each adapter answers one small POST /fit (its scientific stack "
         "loaded, as in use); then the bench waits until the servers idle: for 0.5 s no thread "
         "of theirs runs or waits for a core, and they use under 5% of one (from start to "
-        f"idle: {settled or 'n/a'}). Each app then gets 1 s of load. Each framework has two "
+        f"idle: {settled}). Each app then gets 1 s of load. Each framework has two "
         "baselines with only GET /hello (`asgi_compare/bench_apps/`): bare, built with the "
         "adapter's libraries and structure, so that adapter / bare is what core and the "
         "contract cost; and plain, the framework alone, so that bare / plain is what those "
@@ -239,9 +250,191 @@ def render_markdown(results: Results, command_line: str) -> str:
         "second reading of the same ratio that a busy machine disturbs less. Other endpoints: "
         "one run each. Same answer: the adapter's GET /hello and the baseline's have the same "
         "status, body and headers (but the date, and a length or chunks), byte for byte. RSS is "
-        "the server's peak resident memory over its whole life.",
+        "the server's peak resident memory over its whole life."
+    )
+
+
+def _live_intro(results: Results) -> str:
+    """How the live routes were measured."""
+    s = results.settings
+    loads = "; ".join(f"{name}: {load.what}" for name, load in LIVE.items())
+    return (
+        "The live routes: every app of a server with them (the raw app, and each framework's "
+        "bare app and adapter) is started at once, one worker each"
+        f"{', pinned to CPU 0' if s.pin else ''}; the load generator "
+        f"(`asgi_compare/live_load.py`, the `websockets` library's asyncio client on uvloop, "
+        f"and httpx for the stream) is a process of its own{' on CPU 1' if s.pin else ''}. "
+        f"Once the servers idle (from start to idle: {_settled(results, live=True)}), each "
+        f"app gets {WARM_LIVE:g} s of each load; then each load runs "
+        f"{s.rounds} times per app for {s.duration:g} s, over every app forwards and backwards "
+        f"in turn, as GET /hello's rounds ({loads}). Echo: every WebSocket is open (handshake, "
+        "hello read) before the clock starts; each sends a text, waits for its echo, and sends "
+        "again; every echo is checked. Events: one connection, each stream read to its end "
+        "and its events counted. Cores: the CPU time the server and the load generator spent "
+        "over the measured span, in cores (1.00: one core busy the whole time), so a row "
+        "shows which side was the limit. Same answer: the bare app and the adapter select the "
+        "same subprotocol, echo a text and a binary message alike, and answer GET "
+        "/events?count=3&interval=0 with the same status, headers (but the date and framing) "
+        "and body; the hello differs (bare's has no about). "
+        f"Idle: {IDLE}, each past its "
+        f"handshake and hello, opened {OPENING} at a time by the load generator, one app after the "
+        "other; the server's resident memory (every process of it) once it idled with them "
+        "open, against once it idled before."
+    )
+
+
+def _live(results: Results) -> list[str]:
+    """The live routes' tables: each load adapter against bare and raw, the load generator's
+    ceiling against the raw app, and memory with idle WebSockets."""
+    lines: list[str] = []
+    if results.live_ratios:
+        lines += [
+            "## The live routes: adapter against bare and the raw ASGI app",
+            "",
+            "![adapter / bare on the live routes](charts/live-ratio.png)",
+            "",
+        ]
+    for name, load in LIVE.items():
+        ratios = [lr for lr in results.live_ratios if lr.measure == name]
+        if not ratios:
+            continue
+        unit = load.unit
+        lines += [
+            f"### {name}: {load.what}",
+            "",
+            f"| framework | server | adapter {unit}/s | bare {unit}/s | raw {unit}/s | adapter "
+            "/ bare | rounds | adapter / raw | CPU µs each, adapter | bare | bare / adapter CPU "
+            "| same answer |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for lr in ratios:
+            raw = f"{lr.raw_rate:,.0f}" if lr.raw_rate else "n/a"
+            lines.append(
+                f"| {lr.framework} | {lr.server} | {lr.adapter_rate:,.0f} | {lr.bare_rate:,.0f} "
+                f"| {raw} | **{lr.ratio:.2f}** | {', '.join(f'{x:.2f}' for x in lr.rounds)} | "
+                f"{_ratio(lr.adapter_rate, lr.raw_rate)} | {lr.adapter_cpu_us:,.0f} | "
+                f"{lr.bare_cpu_us:,.0f} | {lr.cpu_ratio:.2f} | {_yes(lr.same_answer)} |"
+            )
+        lines.append("")
+    lines += _limits(results)
+    if results.idle:
+        lines += _idle(results)
+    failed = [c for c in results.live if c.error or c.run.errors]
+    failed_idle = [i for i in results.idle if i.error]
+    if failed or failed_idle:
+        lines += ["### Failures", ""]
+        lines += [
+            f"- {c.app} {c.framework or '-'} on {c.server}, {c.measure}: "
+            + (c.error or f"{c.run.errors} wrong answers")
+            for c in failed
+        ]
+        lines += [
+            f"- {i.app} {i.framework or '-'} on {i.server}, idle: {i.error}" for i in failed_idle
+        ]
+        lines.append("")
+    return lines
+
+
+def _limits(results: Results) -> list[str]:
+    """Each app's rate on each live load with the cores the server and the load generator
+    kept busy: the raw app's rows are the load generator's ceiling."""
+    loads = [name for name in LIVE if any(c.measure == name for c in results.live)]
+    by = {(c.app, c.framework, c.server, c.measure): c for c in results.live}
+    apps = list(dict.fromkeys((c.server, c.app, c.framework) for c in results.live))
+    if not apps:
+        return []
+    lines = [
+        "### Where the limit was: cores busy during each load",
+        "",
+        "Each app's rate with the cores the server and the load generator kept busy over the "
+        "measured span (medians of the rounds). The raw app's rows are the load generator's "
+        "ceiling: where its client column is near 1.00, the client was the limit, and an app "
+        "that reaches that rate is held by the client too.",
+        "",
+        "| server | app | framework | "
+        + " | ".join(f"{name} /s | server | client" for name in loads)
+        + " |",
+        "|---|---|---|" + "---|---|---|" * len(loads),
+    ]
+    for server, app, framework in apps:
+        row = []
+        for name in loads:
+            c = by.get((app, framework, server, name))
+            if c is None or c.error:
+                row.append("error | | " if c else "n/a | | ")
+            else:
+                row.append(f"{c.run.rate:,.0f} | {c.run.server_cpu:.2f} | {c.run.client_cpu:.2f}")
+        lines.append(f"| {server} | {app} | {framework or '-'} | " + " | ".join(row) + " |")
+    lines.append("")
+    return lines
+
+
+def _idle(results: Results) -> list[str]:
+    """Memory with idle WebSockets, per framework and server: adapter, bare and raw."""
+    by = {(i.app, i.framework, i.server): i for i in results.idle}
+    raw = {i.server: i for i in results.idle if i.app == "raw"}
+
+    def kb(i: IdleSockets | None) -> str:
+        if i is None:
+            return "n/a"
+        return f"error: {i.error}" if i.error else f"{i.kb_per_socket:.1f}"
+
+    lines = [
+        f"### Resident memory with {IDLE_WEBSOCKETS:,} idle WebSockets",
+        "",
+        "| framework | server | KB a WebSocket, adapter | bare | raw | adapter - bare | "
+        "adapter MB before | + MB open | bare MB before | + MB open | opened (adapter, bare) "
+        "| s to open them (adapter, bare) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    pairs = dict.fromkeys((i.framework, i.server) for i in results.idle if i.app != "raw")
+    for framework, server in pairs:
+        a, b = by.get(("adapter", framework, server)), by.get(("bare", framework, server))
+        both = a is not None and b is not None and not a.error and not b.error
+        diff = f"{a.kb_per_socket - b.kb_per_socket:+.1f}" if both and a and b else "n/a"
+
+        def mb(i: IdleSockets | None) -> str:
+            ok = i is not None and not i.error
+            return f"{i.rss_before_mb} | +{i.delta_mb}" if ok and i else "n/a | n/a"
+
+        opened = ", ".join(str(i.opened) if i else "n/a" for i in (a, b))
+        seconds = ", ".join(f"{i.open_seconds:.1f}" if i else "n/a" for i in (a, b))
+        lines.append(
+            f"| {framework} | {server} | **{kb(a)}** | {kb(b)} | {kb(raw.get(server))} | {diff} | "
+            f"{mb(a)} | {mb(b)} | {opened} | {seconds} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _settled(results: Results, live: bool) -> str:
+    """How long each server group took to idle, of the HTTP cells or of the live routes."""
+    return (
+        ", ".join(
+            f"{x.server} {x.seconds} s" + ("" if x.steady else " (still busy: measured anyway)")
+            for x in results.settled
+            if x.live == live
+        )
+        or "n/a"
+    )
+
+
+def render_markdown(results: Results, command_line: str) -> str:
+    s = results.settings
+    lines = [
+        "# Benchmark results",
+        "",
+        f"`{command_line}`, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}, {results.seconds:.0f} s.",
+        "",
+        f"Machine: {json.dumps(machine())}. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in versions().items())
+        + ".",
         "",
     ]
+    if results.cells:
+        lines += [_cells_intro(results), ""]
+    if results.live or results.idle:
+        lines += [_live_intro(results), ""]
     rows = goals(results)
     if rows:
         lines += ["## Goals", "", "| goal | measured | met? |", "|---|---|---|"]
@@ -293,6 +486,7 @@ def render_markdown(results: Results, command_line: str) -> str:
                 )
                 lines.append(f"| {c.framework} | {c.server} | {row} |")
         lines.append("")
+    lines += _live(results)
     if results.cold_start:
         lines += [
             "## Cold start: process spawn to the first 200 on /hello",
@@ -484,6 +678,9 @@ def render_json(results: Results, command_line: str) -> dict[str, Any]:
         "plot": {framework: asdict(got) for framework, got in results.plot.items()},
         "scaling": [{**asdict(sc), "gain": round(sc.gain, 2)} for sc in results.scaling],
         "profiles": [asdict(pr) for pr in results.profiles],
+        "live": [asdict(c) for c in results.live],
+        "live_ratios": [asdict(lr) for lr in results.live_ratios],
+        "idle": [asdict(i) for i in results.idle],
     }
 
 
@@ -516,6 +713,8 @@ def render_charts(results: Results, folder: Path) -> list[Path]:
         written.append(_ratio_chart(results, folder, Figure, FigureCanvasAgg))
     if any(not sc.error for sc in results.scaling):
         written.append(_scaling_chart(results, folder, Figure, FigureCanvasAgg))
+    if results.live_ratios:
+        written.append(_live_chart(results, folder, Figure, FigureCanvasAgg))
     return written
 
 
@@ -558,6 +757,33 @@ def _scaling_chart(results: Results, folder: Path, figure: Any, canvas: Any) -> 
     ax.legend(loc="lower right")
     fig.tight_layout()
     path = folder / "scaling.png"
+    fig.savefig(path)
+    return path
+
+
+def _live_chart(results: Results, folder: Path, figure: Any, canvas: Any) -> Path:
+    """Adapter / bare on each live load, per framework and server."""
+    pairs = list(dict.fromkeys((lr.framework, lr.server) for lr in results.live_ratios))
+    loads = [name for name in LIVE if any(lr.measure == name for lr in results.live_ratios)]
+    ratio = {(lr.framework, lr.server, lr.measure): lr.ratio for lr in results.live_ratios}
+    fig = figure(figsize=(8, 0.6 * len(pairs) + 1.8), dpi=100)
+    canvas(fig)
+    ax = fig.add_subplot()
+    height = 0.8 / len(loads)
+    for k, name in enumerate(loads):
+        ax.barh(
+            [i - 0.4 + height * (k + 0.5) for i in range(len(pairs))],
+            [ratio.get((f, srv, name), 0.0) for f, srv in pairs],
+            height=height,
+            label=name,
+        )
+    ax.set_yticks(range(len(pairs)), [f"{f} / {srv}" for f, srv in pairs])
+    ax.axvline(1.0, color="#555555", linewidth=0.8)
+    ax.invert_yaxis()
+    ax.set_xlabel("live routes, adapter / bare (median of the rounds' ratios)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(loads), frameon=False)
+    fig.tight_layout()
+    path = folder / "live-ratio.png"
     fig.savefig(path)
     return path
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from asgi_compare.bench.endpoints import EXTRAS, ROUNDS
+from asgi_compare.bench.endpoints import EXTRAS, LIVE_MEASURES, ROUNDS
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Settings:
     pin: bool = True
     rounds: int = ROUNDS
     profile: bool = False
+    live: list[str] = field(default_factory=lambda: list(LIVE_MEASURES))
 
 
 @dataclass(frozen=True)
@@ -127,12 +128,107 @@ class Ratio:
 
 
 @dataclass(frozen=True)
+class LiveRun:
+    """One run of the live routes' load process: what it counted (round trips or events) over
+    its measured span, and the CPU time each side spent in it."""
+
+    rate: float = 0.0  # counted a second
+    count: int = 0
+    seconds: float = 0.0
+    cpu_us: float = 0.0  # the server's CPU time per round trip or event, in microseconds
+    server_cpu: float = 0.0  # the server's CPU time over the span, in cores (1.0: one busy)
+    client_cpu: float = 0.0  # the load process's, likewise: near 1.0, the client was the limit
+    errors: int = 0  # wrong echoes, or streams with another count of events
+
+    @classmethod
+    def of(
+        cls, count: int, seconds: float, client_s: float, server_s: float, errors: int
+    ) -> LiveRun:
+        return cls(
+            rate=round(count / seconds, 1) if seconds else 0.0,
+            count=count,
+            seconds=seconds,
+            cpu_us=round(server_s / count * 1e6, 1) if count else 0.0,
+            server_cpu=round(server_s / seconds, 2) if seconds else 0.0,
+            client_cpu=round(client_s / seconds, 2) if seconds else 0.0,
+            errors=errors,
+        )
+
+
+def median_live(runs: list[LiveRun]) -> LiveRun:
+    """Rates and CPU: the median run's; counts: all runs together."""
+    return LiveRun(
+        rate=statistics.median(r.rate for r in runs),
+        count=sum(r.count for r in runs),
+        seconds=round(sum(r.seconds for r in runs), 3),
+        cpu_us=statistics.median(r.cpu_us for r in runs),
+        server_cpu=statistics.median(r.server_cpu for r in runs),
+        client_cpu=statistics.median(r.client_cpu for r in runs),
+        errors=sum(r.errors for r in runs),
+    )
+
+
+@dataclass(frozen=True)
+class LiveCell:
+    """One app on one server under one live load (:data:`~.endpoints.LIVE`): the median of
+    its rounds."""
+
+    app: str  # adapter, bare or raw
+    framework: str  # "" for raw
+    server: str
+    measure: str  # echo-1, echo-100, events
+    run: LiveRun = field(default_factory=LiveRun)
+    rounds: list[float] = field(default_factory=list)  # each round's rate
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class LiveRatio:
+    """A live load, adapter against bare, from rounds that measured the two one after the
+    other: ``rounds`` holds each round's adapter / bare, ``ratio`` their median."""
+
+    framework: str
+    server: str
+    measure: str
+    ratio: float
+    rounds: list[float]
+    adapter_rate: float
+    bare_rate: float
+    raw_rate: float  # 0 where the server has no raw baseline (Sanic's own)
+    cpu_ratio: float = 0.0  # bare's CPU per round trip or event / the adapter's (median)
+    adapter_cpu_us: float = 0.0
+    bare_cpu_us: float = 0.0
+    # the subprotocol, a text's echo, a binary's, and GET /events?count=3 alike (the hello
+    # aside: bare's has no about)
+    same_answer: bool = True
+
+
+@dataclass(frozen=True)
+class IdleSockets:
+    """The server's resident memory (every process of it) with idle WebSockets open, each past
+    its handshake and hello, against before they opened; both read once the server idled."""
+
+    app: str
+    framework: str
+    server: str
+    sockets: int  # asked for
+    opened: int = 0
+    open_seconds: float = 0.0  # to open them all, 50 handshakes at a time
+    rss_before_mb: float = 0.0
+    rss_open_mb: float = 0.0
+    delta_mb: float = 0.0
+    kb_per_socket: float = 0.0
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class Settled:
     """How long a server group took to be steady before it was measured."""
 
     server: str
     seconds: float  # from start to idle: ready, a small fit on each adapter, imports done
     steady: bool  # False: still busy at the time limit, measured anyway
+    live: bool = False  # the group of the live routes' measurements
 
 
 @dataclass(frozen=True)
@@ -259,4 +355,7 @@ class Results:
     plot: dict[str, PlotTiming] = field(default_factory=dict)
     scaling: list[Scaling] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
+    live: list[LiveCell] = field(default_factory=list)
+    live_ratios: list[LiveRatio] = field(default_factory=list)
+    idle: list[IdleSockets] = field(default_factory=list)
     seconds: float = 0.0

@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from asgi_compare.bench.endpoints import EXTRAS
+from asgi_compare.bench.endpoints import EXTRAS, IDLE_WEBSOCKETS, LIVE
+from asgi_compare.bench.live import idle_sockets, live_client, live_run, safe_live_answer
 from asgi_compare.bench.load import wrk_binary
 from asgi_compare.bench.measure import (
     FAILURES,
@@ -29,8 +30,21 @@ from asgi_compare.bench.measure import (
     stall,
     warm,
 )
-from asgi_compare.bench.results import Cell, Ratio, Results, Settings, Settled, WrkRun, median_run
+from asgi_compare.bench.results import (
+    Cell,
+    LiveCell,
+    LiveRatio,
+    LiveRun,
+    Ratio,
+    Results,
+    Settings,
+    Settled,
+    WrkRun,
+    median_live,
+    median_run,
+)
 from asgi_compare.harness import AppKind, Deployment, applies, entrypoint
+from asgi_compare.live_load import raise_file_limit
 
 App = tuple[AppKind, str]  # (adapter, a baseline or raw; framework, "" for raw)
 # Each framework's baselines, served beside its adapter and measured in the same rounds, in
@@ -38,6 +52,9 @@ App = tuple[AppKind, str]  # (adapter, a baseline or raw; framework, "" for raw)
 BASELINES: tuple[AppKind, ...] = ("plain", "bare")
 EXTRAS_HOST = "uvicorn"  # one server is enough for what depends on the framework
 WARM_LOAD = 1.0  # seconds of GET /hello per app once its server idles, before the rounds
+WARM_LIVE = 0.5  # seconds of each live load per app once its server idles, before the rounds
+# The apps whose live routes are measured: the plain baselines have none.
+LIVE_APPS: tuple[AppKind, ...] = ("raw", "bare", "adapter")
 
 
 def groups(settings: Settings) -> list[tuple[str, list[App]]]:
@@ -50,6 +67,12 @@ def groups(settings: Settings) -> list[tuple[str, list[App]]]:
                 apps += [*((kind, framework) for kind in BASELINES), ("adapter", framework)]
         out.append((server, apps))
     return out
+
+
+def live_groups(settings: Settings) -> list[tuple[str, list[App]]]:
+    """Per server: the apps whose live routes are measured side by side, the raw app first,
+    then each framework's bare app and its adapter."""
+    return [(server, [a for a in apps if a[0] in LIVE_APPS]) for server, apps in groups(settings)]
 
 
 class Progress:
@@ -81,6 +104,8 @@ def planned(settings: Settings) -> int:
         + sum(app == "adapter" for app, _ in apps) * len(others)
         for _, apps in plan
     )
+    live = [m for m in settings.live if m in LIVE] + [m for m in settings.live if m == "idle"]
+    total += sum(len(apps) * len(live) for _, apps in live_groups(settings))
     per_framework = [e for e in settings.extras if e in EXTRAS and e != "scaling"]
     total += len(settings.frameworks) * len(per_framework)
     if "scaling" in settings.extras:
@@ -100,13 +125,26 @@ def run(settings: Settings, say: Callable[[str], None], out: Path | None = None)
     on a shared machine hits every app alike; the adapters' other endpoints follow, once each.
     Then per framework the extras, the scaling and, with ``settings.profile``, flame graphs
     into ``out``."""
-    wrk_binary()  # no wrk: fail before starting anything
+    if settings.endpoints or settings.extras or settings.profile:
+        wrk_binary()  # no wrk: fail before starting anything
+    if settings.live:
+        live_client()
     results = Results(settings)
     progress = Progress(planned(settings), say)
     with tempfile.TemporaryDirectory(prefix="asgi-compare-bench-") as tmp:
         workdir = Path(tmp)
-        for server, apps in groups(settings):
-            _cells(results, server, apps, workdir, progress)
+        if settings.endpoints:
+            for server, apps in groups(settings):
+                _cells(results, server, apps, workdir, progress)
+        if settings.live:
+            if "idle" in settings.live:
+                # The servers started from now on inherit the limit; where the hard limit is
+                # lower, each idle measurement says so.
+                limit = raise_file_limit(IDLE_WEBSOCKETS)
+                if limit:
+                    progress.note(f"! {limit}")
+            for server, apps in live_groups(settings):
+                _live(results, server, apps, workdir, progress)
         for framework in settings.frameworks:
             _extras(results, framework, workdir, progress)
         if "scaling" in settings.extras:
@@ -251,6 +289,128 @@ def _answer(d: Deployment) -> Answer | None:
 def _same(answers: dict[AppKind, Answer | None], baseline: AppKind) -> bool:
     """Whether ``baseline`` answered GET /hello as the adapter did (neither failing)."""
     return answers["adapter"] is not None and answers[baseline] == answers["adapter"]
+
+
+def _live(
+    results: Results, server: str, apps: list[App], workdir: Path, progress: Progress
+) -> None:
+    """The live routes of every app of one server: all started at once and, once they idle,
+    each load in alternating rounds as GET /hello; then each app's memory with idle
+    WebSockets, one app after the other."""
+    settings = results.settings
+    loads = [m for m in settings.live if m in LIVE]
+    deployments = {a: deployment(*a, server, workdir, settings.pin) for a in apps}
+
+    def measured(c: LiveCell) -> None:
+        results.live.append(c)
+        unit = LIVE[c.measure].unit
+        progress(
+            f"{c.app:<8}{c.framework or '-':<9}{c.server:<10}{c.measure}",
+            f"error: {c.error}"
+            if c.error
+            else f"{c.run.rate:>9,.0f} {unit}/s  CPU {c.run.cpu_us:,.0f} µs each; cores: "
+            f"server {c.run.server_cpu:.2f}, client {c.run.client_cpu:.2f}",
+        )
+
+    try:
+        began = time.perf_counter()
+        for d in deployments.values():
+            d.start()
+        for (app, _), d in deployments.items():
+            d.wait_ready(path="/hello", timeout=60)
+            if app == "adapter":
+                warm(d)
+        _, steady = settle(list(deployments.values()))
+        waited = round(time.perf_counter() - began, 1)
+        results.settled.append(Settled(server, waited, steady, live=True))
+        note = "" if steady else " (still busy at the time limit)"
+        progress.note(f"{server}: {len(apps)} servers started and idle after {waited} s{note}")
+        for d in deployments.values():
+            for name in loads:
+                try:
+                    live_run(d, name, WARM_LIVE, settings.pin)
+                except FAILURES:
+                    pass  # the rounds run it again, and report what fails
+        if loads:
+            _live_rounds(results, server, deployments, loads, measured)
+        if "idle" in settings.live:
+            for (app, _), d in deployments.items():
+                got = idle_sockets(d, app, settings.pin)
+                results.idle.append(got)
+                progress(
+                    f"{app:<8}{d.framework if app != 'raw' else '-':<9}{server:<10}idle",
+                    f"error: {got.error}"
+                    if got.error
+                    else f"{got.opened:,} WebSockets: RSS {got.rss_before_mb} to "
+                    f"{got.rss_open_mb} MB (+{got.delta_mb} MB, {got.kb_per_socket} KB each)",
+                )
+    except FAILURES as exc:
+        progress.note(f"! {server}: {str(exc).splitlines()[0][:300]}")
+    finally:
+        for d in deployments.values():
+            d.stop()
+
+
+def _live_rounds(
+    results: Results,
+    server: str,
+    deployments: dict[App, Deployment],
+    loads: list[str],
+    measured: Callable[[LiveCell], None],
+) -> None:
+    """Each load in rounds over every app, forwards then backwards (as GET /hello's), after
+    checking that each bare app answers the live routes as its adapter does."""
+    settings = results.settings
+    apps = list(deployments)
+    answers = {a: safe_live_answer(d) for a, d in deployments.items() if a[0] != "raw"}
+    for name in loads:
+        runs: dict[App, list[LiveRun]] = {a: [] for a in apps}
+        errors: dict[App, str] = {}
+        for r in range(settings.rounds):
+            for a in apps if r % 2 == 0 else apps[::-1]:
+                if a in errors:
+                    continue
+                try:
+                    runs[a].append(live_run(deployments[a], name, settings.duration, settings.pin))
+                except FAILURES as exc:
+                    errors[a] = str(exc).splitlines()[0][:200]
+        for (app, framework), got in runs.items():
+            error = errors.get((app, framework), "")
+            run = median_live(got) if got and not error else LiveRun()
+            measured(LiveCell(app, framework, server, name, run, [x.rate for x in got], error))
+        raw = runs.get(("raw", ""))
+        for framework in settings.frameworks:
+            adapter, bare = runs.get(("adapter", framework)), runs.get(("bare", framework))
+            failed = {("adapter", framework), ("bare", framework)} & set(errors)
+            if not adapter or not bare or failed:
+                continue
+            each = [
+                round(a.rate / b.rate, 3) if b.rate else 0.0
+                for a, b in zip(adapter, bare, strict=True)
+            ]
+            cpu = [
+                round(b.cpu_us / a.cpu_us, 3) if a.cpu_us else 0.0
+                for a, b in zip(adapter, bare, strict=True)
+            ]
+            said = answers.get(("adapter", framework))
+            results.live_ratios.append(
+                LiveRatio(
+                    framework,
+                    server,
+                    name,
+                    ratio=round(statistics.median(each), 2),
+                    rounds=each,
+                    adapter_rate=median_live(adapter).rate,
+                    bare_rate=median_live(bare).rate,
+                    raw_rate=median_live(raw).rate if raw and ("raw", "") not in errors else 0.0,
+                    cpu_ratio=round(statistics.median(cpu), 2),
+                    adapter_cpu_us=median_live(adapter).cpu_us,
+                    bare_cpu_us=median_live(bare).cpu_us,
+                    same_answer=said is not None
+                    and "error" not in said
+                    and said == answers.get(("bare", framework)),
+                )
+            )
 
 
 def _extras(results: Results, framework: str, workdir: Path, progress: Progress) -> None:

@@ -5,7 +5,9 @@ two apps with only GET /hello: ``<framework>_bare``, built with the adapter's li
 structure (its router or blueprint, its validation library attached, a pydantic model
 answered), so that adapter / bare is what core and the contract cost; and
 ``<framework>_plain``, the framework alone as its docs first show it, so that bare / plain is
-what those libraries and that structure cost.
+what those libraries and that structure cost. The bare apps and ``raw`` also serve the live
+routes, ``WS /ws`` and ``GET /events``, the bare ones in the framework API the adapter uses
+for them, so that the live measurements compare the same pairs.
 """
 
 from __future__ import annotations

@@ -1,13 +1,36 @@
 """GET /hello on FastAPI built as the adapter is: an ``APIRouter`` included in the app, the
-routes the adapter declares before /hello in the same order, and a pydantic response model."""
+routes the adapter declares before /hello in the same order, and a pydantic response model.
+``WS /ws`` and ``GET /events`` in the API the adapter uses for them (``@router.websocket`` and
+``WebSocket``; ``EventSourceResponse`` with ``ServerSentEvent``, a pydantic model as data),
+answering the live contract's messages as the adapter does but for the hello (no ``about``)
+and ``Last-Event-ID`` (no resume)."""
 
-from fastapi import APIRouter, FastAPI
+import asyncio
+import json
+from collections.abc import AsyncIterable
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, WebSocket
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel, Field
+
+SUBPROTOCOL = "asgi-compare.v1"
+MAX_MESSAGE_BYTES = 64 * 1024  # longer closes with 1009: the adapter's default limit
 
 
 class Message(BaseModel):
     message: str
+
+
+class EventsQuery(BaseModel):
+    count: Annotated[int, Field(ge=1, le=100)] = 5
+    interval: Annotated[float, Field(ge=0, le=10)] = 1.0
+
+
+class Tick(BaseModel):
+    n: int
+    count: int
 
 
 router = APIRouter()
@@ -32,6 +55,40 @@ async def docs() -> HTMLResponse:
 @router.get("/hello", name="hello")
 async def hello() -> Message:
     return Message(message="Hello World")
+
+
+@router.get("/events", response_class=EventSourceResponse, include_in_schema=False, name="events")
+async def events(q: Annotated[EventsQuery, Query()]) -> AsyncIterable[ServerSentEvent]:
+    for n in range(1, q.count + 1):
+        if n > 1:
+            await asyncio.sleep(q.interval)
+        yield ServerSentEvent(id=str(n), event="tick", data=Tick(n=n, count=q.count))
+
+
+@router.websocket("/ws", name="ws")
+async def ws(websocket: WebSocket) -> None:
+    offered = websocket.scope["subprotocols"]
+    await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+    await websocket.send_text(json.dumps({"type": "hello", "about": {}}))
+    while True:
+        message = await websocket.receive()
+        text: str | None = message.get("text")
+        data: bytes | None = message.get("bytes")
+        if text is not None:
+            if len(text.encode()) > MAX_MESSAGE_BYTES:
+                await websocket.close(1009)
+                return
+            if text == "close":
+                await websocket.close(1000)
+                return
+            await websocket.send_text(json.dumps({"type": "echo", "text": text}))
+        elif data is not None:
+            if len(data) > MAX_MESSAGE_BYTES:
+                await websocket.close(1009)
+                return
+            await websocket.send_bytes(data)
+        else:
+            return  # websocket.disconnect: the client has gone
 
 
 app = FastAPI(docs_url=None, redoc_url=None)

@@ -1,13 +1,35 @@
 """GET /hello on Quart built as the adapter is: a blueprint, quart-schema attached, and a
-pydantic model returned for quart-schema to turn into JSON."""
+pydantic model returned for quart-schema to turn into JSON. ``WS /ws`` and ``GET /events`` in
+the API the adapter uses for them (``@bp.websocket`` and ``websocket``; a streamed
+``Response`` of a generator, its query validated by quart-schema), answering the live
+contract's messages as the adapter does but for the hello (no ``about``) and
+``Last-Event-ID`` (no resume)."""
 
-from pydantic import BaseModel
-from quart import Blueprint, Quart
-from quart_schema import QuartSchema
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+from quart import Blueprint, Quart, Response, websocket
+from quart_schema import QuartSchema, validate_querystring
+
+SUBPROTOCOL = "asgi-compare.v1"
+MAX_MESSAGE_BYTES = 64 * 1024  # longer closes with 1009: the adapter's default limit
 
 
 class Message(BaseModel):
     message: str
+
+
+class EventsQuery(BaseModel):
+    count: Annotated[int, Field(ge=1, le=100)] = 5
+    interval: Annotated[float, Field(ge=0, le=10)] = 1.0
+
+
+class Tick(BaseModel):
+    n: int
+    count: int
 
 
 bp = Blueprint("api", __name__)
@@ -16,6 +38,45 @@ bp = Blueprint("api", __name__)
 @bp.get("/hello")
 async def hello() -> Message:
     return Message(message="Hello World")
+
+
+@bp.get("/events")
+@validate_querystring(EventsQuery)
+async def events(query_args: EventsQuery) -> Response:
+    async def send_events() -> AsyncIterator[bytes]:
+        for n in range(1, query_args.count + 1):
+            if n > 1:
+                await asyncio.sleep(query_args.interval)
+            data = Tick(n=n, count=query_args.count).model_dump_json()
+            yield f"id: {n}\nevent: tick\ndata: {data}\n\n".encode()
+
+    headers = {
+        "Content-Type": "text/event-stream",
+        "Cache-Control": "no-cache",
+        "X-Accel-Buffering": "no",
+    }
+    response = Response(send_events(), headers=headers)
+    response.timeout = None  # Quart's RESPONSE_TIMEOUT would end a long stream
+    return response
+
+
+@bp.websocket("/ws")
+async def ws() -> None:
+    offered = websocket.requested_subprotocols
+    await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+    await websocket.send(json.dumps({"type": "hello", "about": {}}))
+    while True:
+        message = await websocket.receive()  # the client gone: Quart ends the handler
+        if len(message if isinstance(message, bytes) else message.encode()) > MAX_MESSAGE_BYTES:
+            await websocket.close(1009)
+            return
+        if isinstance(message, bytes):
+            await websocket.send(message)
+        elif message == "close":
+            await websocket.close(1000)
+            return
+        else:
+            await websocket.send(json.dumps({"type": "echo", "text": message}))
 
 
 app = Quart(__name__, static_folder=None)  # as the adapter: no /static route
