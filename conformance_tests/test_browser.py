@@ -1,8 +1,8 @@
-"""Swagger UI in a real browser, through a real nginx under /prefix: it renders, it works, and
-it loads nothing from anywhere but the app.
+"""Swagger UI in a real browser, through each real proxy under /prefix: it renders, it works,
+and it loads nothing from anywhere but the app.
 
 Headless Chromium (Debian's package) is driven by Playwright. One screenshot per adapter and
-mode is kept in the artifacts folder (``--artifacts``, default ``test-artifacts/``).
+target is kept in the artifacts folder (``--artifacts``, default ``test-artifacts/``).
 """
 
 from __future__ import annotations
