@@ -8,29 +8,20 @@ the hello (no ``about``) and ``Last-Event-ID`` (no resume)."""
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, cast
+from typing import Any, cast
 
 import falcon
 import falcon.asgi
 import falcon.media
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
-SUBPROTOCOL = "asgi-compare.v1"
-MAX_MESSAGE_BYTES = 64 * 1024  # longer closes with 1009: the adapter's default limit
-
-
-class Message(BaseModel):
-    message: str
-
-
-class EventsQuery(BaseModel):
-    count: Annotated[int, Field(ge=1, le=100)] = 5
-    interval: Annotated[float, Field(ge=0, le=10)] = 1.0
-
-
-class Tick(BaseModel):
-    n: int
-    count: int
+from asgi_compare.bench_apps.models import (
+    MAX_MESSAGE_BYTES,
+    SUBPROTOCOL,
+    EventsQuery,
+    Message,
+    Tick,
+)
 
 
 async def events_query(

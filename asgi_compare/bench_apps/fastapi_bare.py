@@ -13,25 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query, WebSocket
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel, Field
 
-SUBPROTOCOL = "asgi-compare.v1"
-MAX_MESSAGE_BYTES = 64 * 1024  # longer closes with 1009: the adapter's default limit
-
-
-class Message(BaseModel):
-    message: str
-
-
-class EventsQuery(BaseModel):
-    count: Annotated[int, Field(ge=1, le=100)] = 5
-    interval: Annotated[float, Field(ge=0, le=10)] = 1.0
-
-
-class Tick(BaseModel):
-    n: int
-    count: int
-
+from asgi_compare.bench_apps.models import (
+    MAX_MESSAGE_BYTES,
+    SUBPROTOCOL,
+    EventsQuery,
+    Message,
+    Tick,
+)
 
 router = APIRouter()
 

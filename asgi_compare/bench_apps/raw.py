@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgi_compare.bench_apps import lifespan
+from asgi_compare.bench_apps.models import SUBPROTOCOL
 
 BODY = b'{"message":"Hello World"}'
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
-SUBPROTOCOL = "asgi-compare.v1"
 STREAM_HEADERS = [
     (b"content-type", b"text/event-stream"),
     (b"cache-control", b"no-cache"),

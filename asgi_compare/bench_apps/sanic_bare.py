@@ -8,31 +8,19 @@ WebSocket over ASGI sends none (docs/contract.md), which the adapter mends."""
 
 import asyncio
 import json
-from typing import Annotated
 
-from pydantic import BaseModel, Field
 from sanic import Blueprint, Request, Sanic, Websocket
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 from sanic_ext import validate
 
-SUBPROTOCOL = "asgi-compare.v1"
-MAX_MESSAGE_BYTES = 64 * 1024  # longer closes with 1009: the adapter's default limit
-
-
-class Message(BaseModel):
-    message: str
-
-
-class EventsQuery(BaseModel):
-    count: Annotated[int, Field(ge=1, le=100)] = 5
-    interval: Annotated[float, Field(ge=0, le=10)] = 1.0
-
-
-class Tick(BaseModel):
-    n: int
-    count: int
-
+from asgi_compare.bench_apps.models import (
+    MAX_MESSAGE_BYTES,
+    SUBPROTOCOL,
+    EventsQuery,
+    Message,
+    Tick,
+)
 
 bp = Blueprint("api")
 
