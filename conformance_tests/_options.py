@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from asgi_compare.harness import FRAMEWORKS, PROXIES, PROXY_MODES, SERVERS, applies
+from asgi_compare.harness.proxies import ProxyProcess
 
 DEPLOYED = "deployed"  # the framework id of a --url target: whatever is running there
 DEFAULT_PROXY = "nginx"  # in front of the servers when modes are chosen and proxies are not
@@ -41,6 +42,16 @@ class Target:
     @property
     def in_process(self) -> bool:
         return self.server == "asgi"
+
+
+def server_of(framework: str, target: Target) -> str:
+    """The name of the server process that ``framework``'s deployment on ``target`` answers
+    from. There is one for each adapter, server and mode, reached by every proxy that runs
+    apart from its servers; a proxy that starts its server itself (jupyter-server-proxy) has
+    its own."""
+    proxy = PROXIES.get(target.proxy)
+    own = target.proxy if proxy is not None and not issubclass(proxy, ProxyProcess) else ""
+    return "-".join(part for part in (framework, target.server, target.mode, own) if part)
 
 
 def add_options(parser: pytest.Parser) -> None:

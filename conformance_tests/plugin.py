@@ -9,9 +9,10 @@
   at three mounts: no prefix, and the prefix ``/px`` in both forms servers use (uvicorn puts it
   into the scope's ``path``, hypercorn leaves it out);
 - ``uvicorn``, ``hypercorn``, ``granian``, ``native`` (Sanic's own server): a real server process
-  on a loopback port, started once per adapter, server, proxy and mode, reached directly
-  (``--mode none``) or through a real proxy (nginx unless ``--proxy`` names others) in the
-  modes ``strip``, ``forwarded``, ``keep``;
+  on a loopback port, started once per adapter, server and mode, reached directly
+  (``--mode none``) or through real proxies (nginx unless ``--proxy`` names others) in the
+  modes ``strip``, ``forwarded``, ``keep``: every proxy that runs apart from its servers
+  reaches the same server process (jupyter-server-proxy starts one of its own);
 - ``--url URL``: a deployment that is already running; nothing is started.
 
 Tests marked ``fresh_state`` get a restarted server, and are left out with ``--url``. Tests
@@ -39,7 +40,14 @@ import pytest
 
 from asgi_compare.harness import PROXIES, REFERENCE
 from conformance_tests._apis import Api, load_app, open_in_process, own_server
-from conformance_tests._options import SELECTION, Selection, Target, add_options, selection
+from conformance_tests._options import (
+    SELECTION,
+    Selection,
+    Target,
+    add_options,
+    selection,
+    server_of,
+)
 from conformance_tests._summary import FrameworkSummary
 
 __all__ = ["Api", "Target", "load_app", "open_in_process", "own_server"]
@@ -132,7 +140,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     shares = metafunc.definition.get_closest_marker("starts_servers") is None
     if "target" in names and "framework" in names:
         pairs = [
-            pytest.param(f, t, id=f"{f}-{t.id}", marks=_same_worker(t) if shares else ())
+            pytest.param(f, t, id=f"{f}-{t.id}", marks=_same_worker(f, t) if shares else ())
             for f, t in chosen.pairs()
         ]
         metafunc.parametrize(("framework", "target"), pairs, scope="session")
@@ -146,13 +154,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("framework", chosen.frameworks, scope="session")
 
 
-def _same_worker(target: Target) -> tuple[pytest.MarkDecorator, ...]:
+def _same_worker(framework: str, target: Target) -> tuple[pytest.MarkDecorator, ...]:
     """Under pytest-xdist's ``--dist loadgroup`` (make test), the tests that share a real
-    server's target (the ``deployment`` behind ``api``) run on one worker, which starts that
-    target's servers and proxy once; spread test by test, each worker started each of them
-    (39% of a loaded run's worker time went to fixture setup). In-process tests start nothing,
-    and stay spread."""
-    return () if target.in_process else (pytest.mark.xdist_group(target.id),)
+    server (the ``deployment`` behind ``api``, one for each adapter, server and mode, behind
+    whichever proxies reach it: :func:`server_of`) run on one worker, which starts that server
+    once; spread test by test, each worker started each of them (39% of a loaded run's worker
+    time went to fixture setup). In-process tests start nothing, and stay spread."""
+    return () if target.in_process else (pytest.mark.xdist_group(server_of(framework, target)),)
 
 
 @pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by deployment
@@ -175,8 +183,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _by_deployment(items: list[pytest.Item]) -> list[pytest.Item]:
-    """A real server is started once per adapter, server and mode; the test that runs first on
-    it sees a fresh app, so a fresh_state test placed there needs no restart."""
+    """A real server is started once per adapter, server and mode, whichever proxies reach it;
+    the test that runs first on it sees a fresh app, so a fresh_state test placed there needs no
+    restart. The tests of each target stay together, in their order."""
     keys = [_deployment_key(item, i) for i, item in enumerate(items)]
     first: dict[tuple[str, ...], int] = {}
     for i, key in enumerate(keys):
@@ -191,7 +200,7 @@ def _by_deployment(items: list[pytest.Item]) -> list[pytest.Item]:
 def _deployment_key(item: pytest.Item, index: int) -> tuple[str, ...]:
     params = getattr(getattr(item, "callspec", None), "params", {})
     if "framework" in params and "target" in params:
-        return (params["framework"], params["target"].id)
+        return (server_of(params["framework"], params["target"]),)
     return ("", str(index))
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from asgi_compare.harness import group_alive
+from conformance_tests._matrix import Matrix
+from conformance_tests._options import Target
 
 FAILING_TEST = """
 import os
@@ -61,3 +63,34 @@ def test_servers_are_stopped_after_a_failing_test(
     result.assert_outcomes(failed=1)
     [pid] = [int(line) for line in pids.read_text().split()]
     assert not group_alive(pid), f"server process group {pid} is still running"
+
+
+def test_a_server_lingers_for_the_next_target_it_serves_and_no_longer(tmp_path: Path) -> None:
+    given = ["uvicorn-nginx-strip", "uvicorn-haproxy-strip", "uvicorn-none"]
+    targets = [Target("uvicorn", "strip", "nginx"), Target("uvicorn", "strip", "haproxy")]
+    planned = Matrix.plan(tmp_path, ["falcon"], [*targets, Target("uvicorn", "none")])
+    nginx, haproxy, direct = (("falcon", t) for t in (*targets, Target("uvicorn", "none")))
+    assert [t.id for _, t in planned.shared] == given
+    try:
+        first = planned.start(nginx)
+        planned.use(nginx, fresh=True)  # fresh as it is: no restart
+        assert first.proc is not None
+        pid = first.proc.pid
+        planned.stop(nginx)
+        assert group_alive(pid)  # left running for the next target it serves
+        second = planned.start(haproxy)
+        assert second.proc is not None and second.proc.pid == pid
+        planned.use(haproxy, fresh=False)
+        assert second.proc.pid == pid
+        planned.use(haproxy, fresh=True)  # used since it started: restarted
+        assert second.proc.pid != pid and not group_alive(pid)
+        pid = second.proc.pid
+        planned.stop(haproxy)
+        planned.start(direct)  # another server: the one left running is stopped
+        assert not group_alive(pid)
+        direct_proc = planned.shared[direct].proc
+        assert direct_proc is not None
+        pid = direct_proc.pid
+    finally:
+        planned.close()
+    assert not group_alive(pid)

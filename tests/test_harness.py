@@ -25,6 +25,7 @@ from asgi_compare.harness import (
     server_command,
 )
 from asgi_compare.harness import ports as ports_module
+from asgi_compare.harness.proxies import HAProxy, JupyterServerProxy
 
 RAW = entrypoint("", "raw")  # GET /hello; starts in well under a second
 
@@ -360,7 +361,56 @@ def test_a_mode_and_its_proxy_go_together(tmp_path: Path) -> None:
         Deployment("quart", "native", workdir=tmp_path)
 
 
+def test_only_the_same_server_behind_a_proxy_apart_from_it_is_shared(tmp_path: Path) -> None:
+    owner = Deployment("quart", "uvicorn", "strip", workdir=tmp_path, proxy=Nginx(tmp_path))
+    with pytest.raises(ValueError, match="cannot reach the server of quart-uvicorn-strip"):
+        Deployment(
+            "quart", "uvicorn", "keep", workdir=tmp_path, proxy=HAProxy(tmp_path), upstream=owner
+        )
+    with pytest.raises(ValueError, match="only a proxy that runs apart"):
+        Deployment(
+            "quart",
+            "uvicorn",
+            "strip",
+            workdir=tmp_path,
+            proxy=JupyterServerProxy(tmp_path),
+            upstream=owner,
+        )
+
+
 # --- proxies -------------------------------------------------------------------------------------
+
+
+def test_one_server_answers_behind_two_proxies_and_is_its_owners_to_stop(tmp_path: Path) -> None:
+    nginx, haproxy = Nginx(tmp_path), HAProxy(tmp_path)
+    owner = Deployment("", "uvicorn", "forwarded", workdir=tmp_path, app=RAW, proxy=nginx)
+    other = Deployment(
+        "", "uvicorn", "forwarded", workdir=tmp_path, app=RAW, proxy=haproxy, upstream=owner
+    )
+    assert other.port == owner.port and other.proxy_port != owner.proxy_port
+    pid = 0
+    try:
+        other.start()  # the owner's server, started for it, and both routes
+        other.wait_ready()
+        assert owner.proc is not None and other.proc is owner.proc
+        pid = owner.proc.pid
+        assert get(f"{other.base_url}/hello") == (200, b'{"message":"Hello World"}')
+        assert get(f"{owner.base_url}/hello")[0] == 200
+        other.stop()  # lets go of the server
+        assert other.proc is None and group_alive(pid)
+        assert get(f"{owner.base_url}/hello")[0] == 200
+        other.start()  # takes the running one again
+        assert other.proc is owner.proc and owner.proc.pid == pid
+        other.restart()  # restarts the owner's
+        assert owner.proc is not None and owner.proc.pid != pid and other.proc is owner.proc
+        assert not group_alive(pid)
+        pid = owner.proc.pid
+    finally:
+        other.stop()
+        owner.stop()
+        nginx.stop()
+        haproxy.stop()
+    assert pid and not group_alive(pid)
 
 
 def test_a_route_added_after_the_proxy_started_is_served_by_a_reload(tmp_path: Path) -> None:

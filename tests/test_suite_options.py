@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance_tests._options import Selection, Target
+from conformance_tests._matrix import Matrix
+from conformance_tests._options import Selection, Target, server_of
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -123,4 +124,26 @@ def test_app_only_runs_wherever_no_proxy_stands_in_front() -> None:
         "asgi-prefix-stripped",
         *(f"{s}-none" for s in ("uvicorn", "hypercorn", "granian", "native")),
         *(f"uvicorn-nginx-{m}" for m in ("strip", "forwarded", "keep")),
+    }
+
+
+def test_every_proxy_apart_from_its_servers_reaches_one_per_adapter_server_and_mode(
+    tmp_path: Path,
+) -> None:
+    given = Options(server=["uvicorn"], mode=["strip,forwarded"], proxy=["nginx,caddy,all"])
+    chosen = Selection.of(given)  # type: ignore[arg-type]
+    planned = Matrix.plan(tmp_path, ["falcon"], chosen.on_servers)
+    by_target = {t.id: d for (_, t), d in planned.shared.items()}
+    strip, forwarded = by_target["uvicorn-nginx-strip"], by_target["uvicorn-nginx-forwarded"]
+    assert strip.upstream is None and forwarded.upstream is None
+    assert by_target["uvicorn-caddy-strip"].upstream is strip
+    assert by_target["uvicorn-haproxy-forwarded"].upstream is forwarded
+    assert by_target["uvicorn-jupyter-server-proxy-strip"].upstream is None  # it starts its own
+    assert {d.upstream for d in planned.differential.values()} == {None}  # fresh, each its own
+    # ... and the tests of one server run on one worker (its xdist_group).
+    assert {server_of("falcon", t) for t in chosen.on_servers} == {
+        "falcon-uvicorn-strip",
+        "falcon-uvicorn-forwarded",
+        "falcon-uvicorn-strip-jupyter-server-proxy",
+        "falcon-uvicorn-forwarded-jupyter-server-proxy",
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from asgi_compare.harness import processes
 from asgi_compare.harness.ports import free_port
-from asgi_compare.harness.proxies import Proxy
+from asgi_compare.harness.proxies import Proxy, ProxyProcess
 from asgi_compare.harness.registry import PREFIX, PROXY_MODES, applies, entrypoint
 from asgi_compare.harness.servers import server_command
 
@@ -22,6 +22,12 @@ class Deployment:
     With a ``mode`` other than ``none`` the deployment registers its route with ``proxy`` at
     once, so a proxy started for several deployments serves them all from its first
     configuration; ``start()`` starts the proxy, or reloads it for a route it does not serve yet.
+
+    With an ``upstream`` (a deployment of the same app, server and mode, behind another proxy
+    that runs apart from its servers) there is no server of its own: the route leads to the
+    upstream's, which ``start()`` starts if it is not running, and which ``stop()`` leaves to
+    its owner. One server process then answers behind several proxies, as a server behind a
+    chain or a choice of proxies does.
     """
 
     framework: str
@@ -36,6 +42,7 @@ class Deployment:
     lean: bool = True  # no access log, warnings only
     tuned: bool = False  # fastest loop and parser, one process (the bench)
     cpu: int | None = None  # pin the server to this CPU (taskset), apart from the load generator
+    upstream: Deployment | None = field(default=None, repr=False)  # whose server this one reaches
     port: int = field(init=False)
     proxy_port: int | None = field(init=False)  # None without a proxy
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -50,7 +57,18 @@ class Deployment:
             raise ValueError(f"proxy mode {self.mode!r} needs a proxy")
         if self.mode == "none" and self.proxy is not None:
             raise ValueError("proxy mode 'none' takes no proxy")
-        self.port = free_port()
+        if self.upstream is not None:
+            u = self.upstream
+            if (u.framework, u.server, u.mode, u.app) != (
+                self.framework,
+                self.server,
+                self.mode,
+                self.app,
+            ):
+                raise ValueError(f"{self.id} cannot reach the server of {u.id}")
+            if not isinstance(self.proxy, ProxyProcess) or u.upstream is not None:
+                raise ValueError("only a proxy that runs apart from its servers reaches another's")
+        self.port = free_port() if self.upstream is None else self.upstream.port
         self.proxy_port = None if self.proxy is None else self.proxy.add(self.mode, self.port)
 
     @property
@@ -96,10 +114,16 @@ class Deployment:
         return argv, {**env, **self.env}
 
     def start(self) -> None:
-        """Spawn the server, and start or reload the proxy until it listens for this route."""
-        argv, env = self.command()
+        """Spawn the server (with an ``upstream``, start the upstream's if it is not running),
+        and start or reload the proxy until it listens for this route."""
         self._started = time.perf_counter()
-        self.proc = processes.spawn(argv, env, self.log)
+        if self.upstream is None:
+            argv, env = self.command()
+            self.proc = processes.spawn(argv, env, self.log)
+        else:
+            if self.upstream.proc is None:
+                self.upstream.start()
+            self.proc = self.upstream.proc
         if self.proxy is not None and self.proxy_port is not None:
             try:
                 self.proxy.serve(self.proxy_port)
@@ -107,10 +131,12 @@ class Deployment:
                 self.stop()  # a server nobody can reach as planned
                 raise
 
-    def wait_ready(self, timeout: float = 30.0, path: str | None = None) -> float:
+    def wait_ready(self, timeout: float = 120.0, path: str | None = None) -> float:
         """Until the server listens, or with ``path`` until GET ``path`` answers 200.
 
         Returns the seconds since ``start()``: with ``path``, a cold start as a client sees it.
+        ``timeout`` is a hang guard, not a deadline: on 2 cores busy with the tests, servers
+        started eight at a time took over 30 s to listen.
         """
         if self.proc is None:
             raise RuntimeError(f"{self.id}: not started")
@@ -142,18 +168,27 @@ class Deployment:
             conn.close()
 
     def stop(self) -> None:
-        """Stop the server's process group (the proxy serves others: ``proxy.stop()``)."""
-        if self.proc is not None:
+        """Stop the server's process group (the proxy serves others: ``proxy.stop()``); with an
+        ``upstream``, only let go of the upstream's."""
+        if self.upstream is not None:
+            self.proc = None
+        elif self.proc is not None:
             processes.stop(self.proc)
             self.proc = None
 
     def kill(self) -> None:
         """SIGKILL to every process of the server at once, as a crash or the OOM killer would."""
-        if self.proc is not None:
+        if self.upstream is not None:
+            self.upstream.kill()
+            self.proc = None
+        elif self.proc is not None:
             processes.kill(self.proc)
             self.proc = None
 
     def restart(self) -> None:
+        if self.upstream is not None:
+            self.upstream.restart()
+            self.proc = None
         self.stop()
         self.start()
         self.wait_ready()
