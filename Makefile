@@ -10,10 +10,10 @@ STAMP  := $(VENV)/.installed
 # The whole real-server matrix: 4 frameworks x 4 servers where they apply, reached directly and
 # behind nginx in every mode; and behind every other proxy, in every mode it has, on uvicorn.
 MATRIX := --server all --mode all --proxy nginx --proxy all@uvicorn
-# The tests run on parallel workers (pytest-xdist), the project's own and the suite's in one
-# session: the suite's grouped by the server they share, the project's file by file, so that
-# a server, a proxy or a module's fixtures start once.
-WORKERS := -n 3 --dist loadgroup
+# The tests run on parallel workers (pytest-xdist): the suite target by target, the project's
+# own tests file by file, so that a target's or a module's servers and proxies start once.
+WORKERS := -n 3
+SUITE_WORKERS := $(WORKERS) --dist loadgroup
 
 .PHONY: install system-packages run test lint types pytest conformance proxy-report bench serve clean
 
@@ -58,11 +58,12 @@ types: install
 	$(BIN)/mypy
 
 pytest: install system-packages
-	$(BIN)/pytest tests conformance_tests $(MATRIX) $(WORKERS)
+	$(BIN)/pytest tests $(MATRIX) $(WORKERS) --dist loadfile
+	$(BIN)/pytest conformance_tests $(MATRIX) $(SUITE_WORKERS)
 
 ## The suite on real servers: make conformance MATRIX="--server uvicorn --proxy traefik --mode strip"
 conformance: install system-packages
-	$(BIN)/asgi-compare conformance $(MATRIX) -- $(WORKERS)
+	$(BIN)/asgi-compare conformance $(MATRIX) -- $(SUITE_WORKERS)
 
 ## Regenerate docs/proxy-report.{md,html,json,png} from a real run, behind every proxy.
 proxy-report: install system-packages
