@@ -27,6 +27,7 @@ to Sanic's request.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, NamedTuple
 
 from core.apikey import ApiKey
@@ -94,20 +95,31 @@ class Contract:
         self.answers = RouteAnswers(routes)
         # No key to ask for and no prefix configured: what lets a request pass, settled once.
         self._quiet = self.key is None and not self.prefix.root_path
+        # The static routes a request may pass on (GET /hello): one set lookup settles the
+        # route part of leaves_alone() for them; a path with a parameter asks routed().
+        self._passing = frozenset(
+            (method, path)
+            for method, path in self.answers.static_routed
+            if self._quiet and method in _PASSING_METHODS
+        )
 
     def passes(self, scope: Scope) -> bool:
         """Whether the middleware may hand this request on exactly as it came: what
         :meth:`leaves_alone` says, with an ASCII query and an HTTP version every framework
         reads. Most requests are. It runs on every request: the scope's own tests first, one
         pass over the header names, then the rule itself."""
-        if scope.get("http_version") == "1" or not scope.get("query_string", b"").isascii():
-            return False
-        return self.leaves_alone(
+        if (scope.get("method"), scope["path"]) in self._passing:
+            # leaves_alone() for a static route, without its calls: the common case
+            if scope.get("root_path") != "" or forwards(scope.get("headers", ())):
+                return False
+        elif not self.leaves_alone(
             scope.get("method", ""),
             scope["path"],
             scope.get("root_path"),
             forwards(scope.get("headers", ())),
-        )
+        ):
+            return False
+        return scope.get("http_version") != "1" and scope.get("query_string", b"").isascii()
 
     def leaves_alone(self, method: str, path: str, root_path: str | None, forwarded: bool) -> bool:
         """Whether :meth:`decide` would change nothing: a routed GET with no prefix
@@ -199,12 +211,14 @@ class ContractMiddleware:
         bodyless = method == "HEAD"
         started = False
 
-        async def send_answer(message: Message) -> None:
+        # A plain function handing on send's own awaitable, not a coroutine of its own: a
+        # message costs one call, not a call and a coroutine to create and run.
+        def send_answer(message: Message) -> Awaitable[None]:
             nonlocal started
             started = True  # the first message starts the response: too late for a 500
             if bodyless and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
-            await send(message)
+            return send(message)
 
         try:
             await app(scope, receive, send_answer)

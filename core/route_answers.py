@@ -15,7 +15,7 @@ class RouteAnswers:
         self.routes = routes
         # What answer() leaves to the framework without a pattern to try: a static route's
         # method and path (a trailing slash is answered first, so none of those).
-        self._routed = frozenset(
+        self.static_routed = frozenset(
             (method, path)
             for method, path in routes.static_routes
             if path == "/" or not path.endswith("/")
@@ -28,7 +28,7 @@ class RouteAnswers:
 
     def routed(self, method: str, route_path: str) -> bool:
         """Whether :meth:`answer` leaves the request to the framework (it answers None)."""
-        if (method, route_path) in self._routed:
+        if (method, route_path) in self.static_routed:
             return True
         return self.answer(method, route_path, b"") is None
 

@@ -284,7 +284,18 @@ async def test_the_contracts_own_redirect_is_left_to_such_a_proxy_too() -> None:
     assert (start["status"], dict(start["headers"])[b"location"]) == (307, b"/px/hello")
 
 
-async def test_a_request_the_contract_leaves_alone_reaches_the_app_untouched() -> None:
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/hello", []),
+        ("/items/7", []),  # a route with a parameter: the route table's answer() decides
+        ("/hello", [(b"content-type", b"text/plain"), (b"x-forwarded", b"1"), (b"x", b"1")]),
+    ],
+    ids=["static", "parameter", "names-near-x-forwarded-"],
+)
+async def test_a_request_the_contract_leaves_alone_reaches_the_app_untouched(
+    path: str, headers: list[tuple[bytes, bytes]]
+) -> None:
     """The common request (a routed GET, no prefix, no forwarded headers) costs no copy of the
     scope and no decision: the app gets the server's own scope."""
     seen: list[Scope] = []
@@ -294,7 +305,7 @@ async def test_a_request_the_contract_leaves_alone_reaches_the_app_untouched() -
         seen.append(scope)
         await ContractMiddleware(inner)(scope, receive, send)
 
-    start, _ = await call(server_side, "GET", "/hello")
+    start, _ = await call(server_side, "GET", path, headers=headers)
     assert start["status"] == 200
     assert inner.scopes[0] is seen[0]
 
@@ -306,10 +317,19 @@ async def test_a_request_the_contract_leaves_alone_reaches_the_app_untouched() -
         ("GET", "/hello", "/px", [], "1.1"),
         ("GET", "/hello", "", [(b"x-forwarded-proto", b"https")], "1.1"),
         ("GET", "/hello", "", [(b"X-Forwarded-Prefix", b"/px")], "1.1"),
+        ("GET", "/items/7", "", [(b"X-FORWARDED-HOST", b"a.example")], "1.1"),
         ("GET", "/hello", "", [], "1"),
         ("POST", "/items", "", [], "1.1"),
     ],
-    ids=["head", "root-path", "forwarded", "forwarded-mixed-case", "http-1", "post"],
+    ids=[
+        "head",
+        "root-path",
+        "forwarded",
+        "forwarded-mixed-case",
+        "forwarded-parameter-route",
+        "http-1",
+        "post",
+    ],
 )
 async def test_a_request_the_contract_changes_gets_a_scope_of_its_own(
     method: str, path: str, root: str, headers: list[tuple[bytes, bytes]], version: str
