@@ -294,7 +294,6 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
         has decided the request, and offloaded /fit's large bodies: Sanic handles it as it
         came."""
         if self.asgi:
-            ClosingConnection.put_in(request)
             await super().handle_request(request)
             return
         try:
@@ -315,6 +314,8 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
         websockets' ``ServerProtocol``, whose ``select_subprotocol`` answers 400 to a client
         that offers none of them (websockets 17), while over ASGI Sanic selects one only if
         offered. With this, both select it when offered, and accept the client otherwise."""
+        if self.asgi:  # only a WebSocket's request comes here: its connection, mended
+            ClosingConnection.put_in(request)
         offered = {p.strip() for p in request.headers.get("sec-websocket-protocol", "").split(",")}
         chosen = [p for p in subprotocols or () if p in offered] or None
         await super()._websocket_handler(handler, request, *args, subprotocols=chosen, **kwargs)
