@@ -313,8 +313,10 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
         ``subprotocols=`` makes one mandatory on Sanic's own server: its handshake goes to
         websockets' ``ServerProtocol``, whose ``select_subprotocol`` answers 400 to a client
         that offers none of them (websockets 17), while over ASGI Sanic selects one only if
-        offered. With this, both select it when offered, and accept the client otherwise."""
-        if self.asgi:  # only a WebSocket's request comes here: its connection, mended
+        offered. With this, both select it when offered, and accept the client otherwise.
+        Over ASGI, the connection is first mended (:class:`ClosingConnection`): only a
+        WebSocket's request comes here, so an HTTP request pays nothing for it."""
+        if self.asgi:
             ClosingConnection.put_in(request)
         offered = {p.strip() for p in request.headers.get("sec-websocket-protocol", "").split(",")}
         chosen = [p for p in subprotocols or () if p in offered] or None
