@@ -72,6 +72,10 @@ class ContractRequest(Request):
     """
 
     route_path: str | None = None
+    # On Sanic's own server, what decide() found: the prefix, and whether the proxy puts it
+    # on a redirect itself. Class defaults, so the common request (no prefix) sets neither.
+    decided_root: str = ""
+    proxy_prefixes_redirects: bool = False
 
     @property
     def path(self) -> str:
@@ -85,7 +89,7 @@ class ContractRequest(Request):
         if self.app.asgi:
             root: str = self.scope.get("root_path", "")
             return root
-        return getattr(self.ctx, "root", "")
+        return self.decided_root
 
     @property
     def forwarded(self) -> Any:
@@ -112,11 +116,8 @@ class ContractRequest(Request):
             if self.app.asgi:
                 if response.body is not None and has_message_body(response.status):
                     response.headers.setdefault("content-length", str(len(response.body)))
-            elif (at := getattr(self.ctx, "root", "")) and (
-                location := response.headers.get("location")
-            ):
-                rewrites = getattr(self.ctx, "proxy_prefixes_redirects", False)
-                root = location_root(response.status, at, rewrites)
+            elif (at := self.decided_root) and (location := response.headers.get("location")):
+                root = location_root(response.status, at, self.proxy_prefixes_redirects)
                 response.headers["location"] = prefixed(location, root)
         return await super().respond(response, **kwargs)
 
@@ -152,8 +153,8 @@ def decide(request: ContractRequest, contract: Contract) -> None:
     both, and :class:`ContractRequest` reads what it left in the scope.
     """
     forwarded = False
-    for name in request.headers:
-        if name[:_AFTER].lower() == FORWARDED_PREFIX:
+    for name in request.headers:  # as core.head.forwards: a short name is not looked into
+        if len(name) >= _AFTER and name[:_AFTER].lower() == FORWARDED_PREFIX:
             forwarded = True
             break
     # A WebSocket handshake (Sanic routes it to a websocket route as a GET): the contract's
@@ -162,8 +163,6 @@ def decide(request: ContractRequest, contract: Contract) -> None:
     if not handshake and contract.leaves_alone(request.method, request.path, "", forwarded):
         # The common request, which the decision below would leave as it came: skip
         # building its head (a seventh of the adapter's time on GET /hello, py-spy).
-        request.ctx.root = ""
-        request.ctx.proxy_prefixes_redirects = False
         request.parsed_forwarded = {}
         return
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()]
@@ -178,8 +177,8 @@ def decide(request: ContractRequest, contract: Contract) -> None:
         forwarded_headers(headers),
     )
     d = contract.decide_handshake(head) if handshake else contract.decide(head)
-    request.ctx.root = d.root
-    request.ctx.proxy_prefixes_redirects = d.proxy_prefixes_redirects
+    request.decided_root = d.root
+    request.proxy_prefixes_redirects = d.proxy_prefixes_redirects
     if d.answer is not None:
         raise d.answer
     # Sanic's HTTP layer decided at parse time that a HEAD answer has no body; route as GET.
@@ -200,9 +199,8 @@ async def offloaded(request: Request) -> bool:
     """On Sanic's own server, /fit's large body read and fitted in a worker process
     (``core.offload``), as core's ASGI layer does over ASGI: answered here, before sanic-ext
     decodes and validates it on the event loop. The body is read first; Sanic then finds it
-    read (``ContractRequest.receive_body``)."""
-    if request.method in BODYLESS:
-        return False  # most requests: no body to offload
+    read (``ContractRequest.receive_body``). Called only for a method with a body
+    (:meth:`ContractSanic.handle_request` tests it)."""
     pool: FitPool = request.app.ctx.service.fit_pool
     if not pool.offloads(request.method, request.path):
         return False
@@ -298,7 +296,8 @@ class ContractSanic(Sanic):  # type: ignore[type-arg]
             return
         try:
             decide(cast(ContractRequest, request), self.ctx.contract.contract)
-            if await offloaded(request):
+            # Only a request with a body may be offloaded: a GET awaits nothing more here.
+            if request.method not in BODYLESS and await offloaded(request):
                 return
         except Exception as exc:
             await self.handle_exception(request, exc)
