@@ -106,8 +106,9 @@ class Contract:
     def passes(self, scope: Scope) -> bool:
         """Whether the middleware may hand this request on exactly as it came: what
         :meth:`leaves_alone` says, with an ASCII query and an HTTP version every framework
-        reads. Most requests are. It runs on every request: the scope's own tests first, one
-        pass over the header names, then the rule itself."""
+        reads. Most requests are. It runs on every request: a static route's request is
+        settled by one set lookup, the scope's root path and one pass over the header names;
+        any other asks :meth:`leaves_alone`; then the version and the query."""
         if (scope.get("method"), scope["path"]) in self._passing:
             # leaves_alone() for a static route, without its calls: the common case
             if scope.get("root_path") != "" or forwards(scope.get("headers", ())):
