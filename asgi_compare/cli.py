@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from asgi_compare.extras import require
 from asgi_compare.harness import (
     FRAMEWORKS,
     PROXY_MODES,
@@ -31,6 +32,7 @@ from asgi_compare.harness import (
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    require("serve", "serve")
     if not applies(args.framework, args.server):
         having = ", ".join(f for f in FRAMEWORKS if applies(f, args.server))
         raise SystemExit(
@@ -52,6 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_conformance(args: argparse.Namespace) -> int:
+    require("conformance", "test")
     import pytest
 
     # The suite's plugin, which defines --framework and the rest, loads only where asked for:
@@ -71,6 +74,8 @@ def cmd_conformance(args: argparse.Namespace) -> int:
 def cmd_proxy_report(args: argparse.Namespace) -> int:
     import time
 
+    # Your own app needs the servers and the probes' clients only; the four adapters, theirs.
+    require("proxy-report", "report" if args.app else "serve")
     from asgi_compare import proxy_report
 
     start = time.monotonic()
@@ -137,7 +142,10 @@ def _proxy_report_app(args: argparse.Namespace, command: str, start: float) -> i
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    require("bench", "serve")
     from asgi_compare import bench
+    from asgi_compare.bench.render import write
+    from asgi_compare.bench.run import run
 
     settings = bench.Settings(
         frameworks=args.framework,
@@ -157,18 +165,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr, flush=True)  # noqa: T201
 
     try:
-        results = bench.run(settings, say, args.out)
+        results = run(settings, say, args.out)
     except RuntimeError as exc:  # what it needs is missing: wrk, websockets
         print(f"asgi-compare bench: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     command = "asgi-compare bench" + "".join(f" {a}" for a in args.argv)
-    bench.write(results, args.out, command)
+    write(results, args.out, command)
     print(f"wrote {args.out}/results.md, results.json and charts/ in {results.seconds:.0f} s")  # noqa: T201
     errors = [c.error for c in results.cells] + [c.error for c in results.live]
     return 1 if any(errors + [i.error for i in results.idle]) else 0
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
+    require("manifest", "connect")
     from asgi_compare.manifest import write_bundle
 
     out = args.out or Path("deploy") / args.framework
@@ -179,6 +188,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
 
 def cmd_side_by_side(args: argparse.Namespace) -> int:
+    require("side-by-side", "guide")
     from asgi_compare.side_by_side import write
 
     write(args.out, args.html)

@@ -12,21 +12,21 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from importlib.metadata import requires, version
+from importlib.metadata import version
 from pathlib import Path
 
-from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from asgi_compare import extras
 from asgi_compare.harness import DISTRIBUTIONS, entrypoint
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def requirements(framework: str) -> str:
-    """This project's base requirements, pinned to the versions installed here.
+    """The ``apps`` extra's requirements, pinned to the versions installed here.
 
-    The base requirements are what the adapters need to run (the extras are the tools'); the
+    The ``apps`` extra is what the adapters need to run (the other extras are the tools'); the
     other three frameworks' distributions are left out. Connect brings its own server.
     """
     others = {
@@ -35,14 +35,9 @@ def requirements(framework: str) -> str:
         if other != framework
         for name in dists
     }
-    names: set[str] = set()
-    for line in requires("asgi-compare") or ():
-        req = Requirement(line)
-        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
-            continue  # an extra's requirement
-        if canonicalize_name(req.name) not in others:
-            names.add(req.name)
-    return "".join(f"{name}=={version(name)}\n" for name in sorted(names))
+    names = {req.name for req in extras.requirements("apps")}
+    kept = sorted(name for name in names if canonicalize_name(name) not in others)
+    return "".join(f"{name}=={version(name)}\n" for name in kept)
 
 
 def _copy_package(name: str, into: Path) -> None:

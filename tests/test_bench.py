@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from asgi_compare import bench, cli, live_load
+from asgi_compare.bench import live as bench_live
 from asgi_compare.bench import measure
+from asgi_compare.bench import render as bench_render
+from asgi_compare.bench import run as bench_run
 from asgi_compare.harness import FRAMEWORKS, AppKind, Deployment, applies
-
-# The module: the package's ``run`` is its function.
-bench_run = importlib.import_module("asgi_compare.bench.run")
 
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:27000/hello
   1 threads and 32 connections
@@ -191,7 +191,7 @@ def _results() -> bench.Results:
 
 def test_every_result_is_written(tmp_path: Path) -> None:
     results = _results()
-    bench.write(results, tmp_path, "asgi-compare bench --profile")
+    bench_render.write(results, tmp_path, "asgi-compare bench --profile")
     data = json.loads((tmp_path / "results.json").read_text())
     sections = {"ratios", "settled", "goals", "cold_start", "imports", "loop", "stall"}
     assert sections | {"async_route", "plot", "scaling", "profiles"} <= set(data)
@@ -296,7 +296,7 @@ def test_each_framework_has_its_baselines_before_its_adapter_bare_last() -> None
     settings = bench.Settings(
         ["falcon", "sanic"], ["uvicorn", "native"], ["hello"], extras=[], live=[]
     )
-    assert bench.groups(settings) == [
+    assert bench_run.groups(settings) == [
         (
             "uvicorn",
             [
@@ -311,7 +311,7 @@ def test_each_framework_has_its_baselines_before_its_adapter_bare_last() -> None
         ),
         ("native", [("plain", "sanic"), ("bare", "sanic"), ("adapter", "sanic")]),
     ]
-    assert bench.planned(settings) == 10  # a progress line per app and server
+    assert bench_run.planned(settings) == 10  # a progress line per app and server
 
 
 def test_the_rounds_give_every_ratio_and_check_every_answer(
@@ -340,7 +340,7 @@ def test_the_rounds_give_every_ratio_and_check_every_answer(
     monkeypatch.setattr(bench_run, "peak_rss_mb", lambda d: 1.0)
     settings = bench.Settings(["falcon"], ["uvicorn"], ["hello"], rounds=2, live=[])
     results = bench.Results(settings)
-    [(_, apps)] = bench.groups(settings)
+    [(_, apps)] = bench_run.groups(settings)
     deployments: dict[tuple[AppKind, str], Any] = {app: app[0] for app in apps}
     bench_run._hello_rounds(results, "uvicorn", deployments, tmp_path, lambda c: None)
     assert order == ["raw", "plain", "bare", "adapter", "adapter", "bare", "plain", "raw"]
@@ -361,7 +361,7 @@ def test_the_baselines_answer_as_the_adapter(framework: str, server: str, tmp_pa
     """GET /hello from the adapter, the bare app and the plain one on a real server: the same
     status, body and headers, but the date and the framing (what the bench's same answer
     compares), and that answer is the contract's."""
-    kinds: list[AppKind] = ["adapter", *bench.BASELINES]
+    kinds: list[AppKind] = ["adapter", *bench_run.BASELINES]
     deployments: dict[AppKind, Deployment] = {
         kind: measure.deployment(kind, framework, server, tmp_path, pin=False) for kind in kinds
     }
@@ -381,7 +381,7 @@ def test_the_baselines_answer_as_the_adapter(framework: str, server: str, tmp_pa
     assert got["plain"] == got["adapter"]
 
 
-@pytest.mark.parametrize("kind", bench.BASELINES)
+@pytest.mark.parametrize("kind", bench_run.BASELINES)
 def test_a_baseline_imports_neither_core_nor_an_adapter(kind: str) -> None:
     """What the adapter / bare ratio charges: core and the contract, never in a baseline."""
     folder = Path(bench.__file__).parent.parent / "bench_apps"
@@ -484,7 +484,7 @@ def test_the_live_rounds_alternate_and_give_every_ratio(
     monkeypatch.setattr(bench_run, "safe_live_answer", lambda d: answers[d[0]])
     settings = bench.Settings(["falcon"], ["uvicorn"], [], rounds=2)
     results = bench.Results(settings)
-    [(_, apps)] = bench.live_groups(settings)
+    [(_, apps)] = bench_run.live_groups(settings)
     assert apps == [("raw", ""), ("bare", "falcon"), ("adapter", "falcon")]
     deployments: dict[tuple[AppKind, str], Any] = {app: app for app in apps}
     seen: list[bench.LiveCell] = []
@@ -508,7 +508,7 @@ def test_the_live_groups_and_plan() -> None:
     settings = bench.Settings(
         ["falcon", "sanic"], ["uvicorn", "native"], [], extras=[], live=["echo-1", "idle"]
     )
-    assert bench.live_groups(settings) == [
+    assert bench_run.live_groups(settings) == [
         (
             "uvicorn",
             [
@@ -521,7 +521,7 @@ def test_the_live_groups_and_plan() -> None:
         ),
         ("native", [("bare", "sanic"), ("adapter", "sanic")]),
     ]
-    assert bench.planned(settings) == (5 + 2) * 2  # a line per app, load and server
+    assert bench_run.planned(settings) == (5 + 2) * 2  # a line per app, load and server
 
 
 def test_the_load_generator_speaks_the_contract() -> None:
@@ -575,7 +575,7 @@ def test_the_bare_apps_answer_the_live_routes_as_the_adapter(
             d.start()
         for d in deployments.values():
             d.wait_ready(path="/hello", timeout=60)
-        got = {kind: bench.live_answer(d, closing=closing) for kind, d in deployments.items()}
+        got = {kind: bench_live.live_answer(d, closing=closing) for kind, d in deployments.items()}
     finally:
         for d in deployments.values():
             d.stop()

@@ -14,7 +14,10 @@ and the server's memory with 1,000 idle WebSockets, driven by a load process of 
 (:mod:`asgi_compare.live_load`). Speed is reported, never asserted.
 
 :mod:`.run` and :mod:`.measure` run things, :mod:`.load` drives wrk, :mod:`.live` the live
-routes' load, :mod:`.results` holds what was measured, :mod:`.render` writes it out.
+routes' load, :mod:`.results` holds what was measured, :mod:`.render` writes it out. The package
+itself loads only what needs no library beyond the standard one (the endpoints, wrk's load,
+the results), so that ``asgi-compare bench --help`` works on the base install: the bench runs
+with :func:`.run.run` and is written with :func:`.render.write`.
 """
 
 from __future__ import annotations
@@ -29,9 +32,7 @@ from asgi_compare.bench.endpoints import (
     Endpoint,
     LiveLoad,
 )
-from asgi_compare.bench.live import idle_sockets, live_answer, live_run
 from asgi_compare.bench.load import parse_wrk, run_once, run_wrk, wrk_binary
-from asgi_compare.bench.render import render_charts, render_json, render_markdown, write
 from asgi_compare.bench.results import (
     Cell,
     ColdStart,
@@ -52,10 +53,8 @@ from asgi_compare.bench.results import (
     Stall,
     WrkRun,
 )
-from asgi_compare.bench.run import BASELINES, groups, live_groups, planned, run
 
 __all__ = [
-    "BASELINES",
     "ENDPOINTS",
     "EXTRAS",
     "IDLE_WEBSOCKETS",
@@ -82,19 +81,8 @@ __all__ = [
     "Sleeps",
     "Stall",
     "WrkRun",
-    "groups",
-    "idle_sockets",
-    "live_answer",
-    "live_groups",
-    "live_run",
     "parse_wrk",
-    "planned",
-    "render_charts",
-    "render_json",
-    "render_markdown",
-    "run",
     "run_once",
     "run_wrk",
-    "write",
     "wrk_binary",
 ]

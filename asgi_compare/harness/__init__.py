@@ -1,8 +1,8 @@
 """What runs things: the registry of names, free ports, server processes and proxies.
 
 Used by the CLI, the bench, the proxy report and the conformance suite; it imports none of
-them, nor pytest, and needs nothing beyond the standard library until it measures memory
-(psutil).
+them, nor pytest, and needs nothing beyond the base install (the standard library and
+packaging) until it measures memory (psutil).
 """
 
 from __future__ import annotations

